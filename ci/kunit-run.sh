@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build and run the KUnit suite for one matrix run: ci/kunit-run.sh RUN
+#
+# RUN is a name from ci/matrix.  The kernel is built with kunit.py in its own
+# O= folder per kconfig fragment (runs that differ only by CPU model share
+# it), through ccache.  When nothing that goes into the kernel changed since
+# the last build, the kernel is only booted again (kunit.py exec).
+#
+# Results: build/results/RUN.json (kunit.py's JSON), RUN.ktap (the raw
+# console log) and RUN.out (kunit.py's own output).
+#
+# Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=${1:?usage: ci/kunit-run.sh RUN}
+
+die() {
+	echo "kunit-run: error: $*" >&2
+	exit 1
+}
+
+line=$(awk -v r="$run" '$1 == r { print $2, $3 }' "$top/ci/matrix")
+[ -n "$line" ] ||
+	die "unknown configuration '$run': use one of: $(awk '!/^#/ { printf "%s ", $1 }' "$top/ci/matrix")"
+read -r kconfig target <<<"$line"
+
+tree=${KDIR:-$top/build/linux}
+[ -x "$tree/tools/testing/kunit/kunit.py" ] ||
+	die "no prepared tree at $tree: run 'make tree' first"
+if [ -n "${KDIR:-}" ]; then
+	# One set of build folders per foreign tree.
+	outroot="$top/build/kunit-kdir/$(echo "$KDIR" | sha1sum | cut -c1-8)"
+else
+	outroot="$top/build/kunit"
+fi
+out="$outroot/$kconfig"
+res="$top/build/results"
+mkdir -p "$out" "$res" "$top/build/ccache-bin"
+rm -f "$res/$run".{json,ktap,out}
+
+# ccache in front of the cross compiler, without touching the system.
+ln -sf "$(command -v ccache)" "$top/build/ccache-bin/aarch64-linux-gnu-gcc"
+export PATH="$top/build/ccache-bin:$PATH"
+
+# Everything that decides the kernel image.  A foreign tree is always
+# rebuilt (kbuild makes that incremental): its sources are not tracked here.
+key=$(cat "$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config" \
+	"$top"/kunit/*.c "$top/kunit/qemu/arm64-$target.py" \
+	"$tree/.git/hotremove-state" 2>/dev/null | sha1sum | cut -c1-16)
+if [ -n "${KDIR:-}" ] || [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||
+   [ "$(cat "$out/.hotremove-key" 2>/dev/null)" != "$key" ]; then
+	mode=run
+	rm -f "$out/.hotremove-key"
+else
+	mode=exec
+fi
+
+args=(
+	--build_dir="$out"
+	--qemu_config="$top/kunit/qemu/arm64-$target.py"
+	--timeout="${KUNIT_TIMEOUT:-600}"
+	--json="$res/$run.json"
+)
+if [ "$mode" = run ]; then
+	args+=(
+		--kunitconfig="$top/kunit/.kunitconfig"
+		--kunitconfig="$top/kconfigs/$kconfig.config"
+		--cross_compile=aarch64-linux-gnu-
+		--jobs="${JOBS:-$(nproc)}"
+	)
+fi
+
+echo "kunit-run: $run ($kconfig on -cpu $target): kunit.py $mode"
+start=$(date +%s)
+# kunit.py and its QEMU get their own process group, so that an interrupted
+# run leaves no QEMU behind.
+set +e
+setsid "$tree/tools/testing/kunit/kunit.py" "$mode" "${args[@]}" \
+	>"$res/$run.out" 2>&1 &
+pid=$!
+trap 'kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
+wait $pid
+rc=$?
+trap - INT TERM
+set -e
+cp "$out/test.log" "$res/$run.ktap" 2>/dev/null || true
+echo "$(( $(date +%s) - start ))" >"$res/$run.seconds"
+
+# kunit.py boots the kernel only after a good build: remember that build.
+if [ "$mode" = run ] && grep -q "Starting KUnit Kernel" "$res/$run.out"; then
+	echo "$key" >"$out/.hotremove-key"
+fi
+tail -n 3 "$res/$run.out" | sed "s/^/  $run: /"
+exit $rc

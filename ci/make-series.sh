@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Write the upstream form of the series to build/series/: the patches of
+# build/linux (base..series) with the KUnit suite from kunit/ folded into the
+# first patch, which adds its Kconfig symbol, so that every patch builds; and
+# the cover letter from patches/0000-cover-letter.txt.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree="$top/build/linux"
+work="$top/build/series-tree"
+out="$top/build/series"
+
+die() {
+	echo "make-series: error: $*" >&2
+	exit 1
+}
+
+[ -z "${KDIR:-}" ] || die "make series works on build/linux: run it without KDIR"
+git -C "$tree" rev-parse -q --verify refs/tags/series >/dev/null ||
+	die "build/linux is not prepared: run 'make tree'"
+n=$(git -C "$tree" rev-list --count base..series)
+[ "$n" -gt 0 ] || die "build/linux carries no patch: run 'make tree' without PATCHES=none or UPTO"
+
+g() {
+	git -C "$work" -c user.name=hotremove -c user.email=hotremove@localhost "$@"
+}
+
+cleanup() {
+	git -C "$tree" worktree remove --force "$work" >/dev/null 2>&1 || rm -rf "$work"
+	git -C "$tree" worktree prune
+}
+trap cleanup EXIT
+cleanup
+git -C "$tree" worktree add -q --detach "$work" "$(git -C "$tree" rev-list --reverse base..series | head -n 1)"
+
+cp "$top"/kunit/*.c "$work/arch/arm64/mm/"
+g add -f arch/arm64/mm
+g commit -q --amend --no-edit
+[ "$n" -eq 1 ] || g cherry-pick -q "$(git -C "$tree" rev-list --reverse base..series | head -n 1)..series" >/dev/null
+
+rm -rf "$out"
+g format-patch -q --cover-letter -o "$out" base..HEAD
+
+# Fill the cover letter's subject and blurb from patches/0000-cover-letter.txt:
+# its first line is the subject, the rest the body.
+cover=$(ls "$out"/0000-cover-letter.patch)
+python3 - "$cover" "$top/patches/0000-cover-letter.txt" <<'EOF'
+import sys
+cover, src = sys.argv[1], sys.argv[2]
+with open(src) as f:
+    subject, _, body = f.read().partition('\n')
+text = open(cover).read()
+text = text.replace('*** SUBJECT HERE ***', subject.strip())
+text = text.replace('*** BLURB HERE ***', body.strip('\n'))
+open(cover, 'w').write(text)
+EOF
+if [ -x "$tree/scripts/checkpatch.pl" ]; then
+	for p in "$out"/0[0-9][0-9][1-9]-*.patch; do
+		"$tree/scripts/checkpatch.pl" --strict -q --no-tree "$p" >/dev/null ||
+			echo "make-series: warning: checkpatch --strict complains about $(basename "$p")" >&2
+	done
+fi
+echo "make-series: $((n + 1)) files in build/series/"
+ls "$out"

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare the kernel tree the suites run against and install the KUnit suite
+# into it.
+#
+# Without KDIR: extract Debian's linux-source-6.12 under build/linux, make it
+# a git repository whose first commit is tagged 'base', then apply patches/
+# with git am.  Re-running is cheap: a tree already in the wanted state is left
+# alone, and a tree in another state is reset to 'base' and re-patched, so only
+# the files the series touches change.
+#
+# Environment:
+#   KDIR=/path   use that tree as it is (a reviewer's revision); apply nothing
+#   PATCHES=none apply no patch (the bare base)
+#   UPTO=N       apply only the first N patches
+#
+# On any failure the tree is left at 'base' with no state file, so no later
+# step can mistake it for a prepared tree.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/ci/base.conf"
+
+die() {
+	echo "prepare-tree: error: $*" >&2
+	exit 1
+}
+
+install_suite() {
+	local tree=$1 f dst
+
+	for f in "$top"/kunit/*.c; do
+		dst="$tree/arch/arm64/mm/$(basename "$f")"
+		# Copy only on change so that kbuild does not rebuild it.
+		cmp -s "$f" "$dst" || cp "$f" "$dst"
+	done
+}
+
+if [ -n "${KDIR:-}" ]; then
+	[ -f "$KDIR/Makefile" ] && [ -f "$KDIR/arch/arm64/mm/mmu.c" ] &&
+		[ -x "$KDIR/tools/testing/kunit/kunit.py" ] ||
+		die "KDIR=$KDIR is not a Linux source tree (no arch/arm64/mm/mmu.c or kunit.py): point KDIR at the top of a kernel tree"
+	grep -q "ARM64_MM_HOTREMOVE_KUNIT_TEST" "$KDIR/arch/arm64/Kconfig.debug" ||
+		die "KDIR=$KDIR lacks the suite's Kconfig symbol: apply patches/0001-*.patch to it first (git am)"
+	install_suite "$KDIR"
+	exit 0
+fi
+
+tree="$top/build/linux"
+patches=()
+for p in "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+	[ -e "$p" ] || continue
+	case "$p" in */0000-*) continue ;; esac
+	patches+=("$p")
+done
+
+case "${PATCHES:-all}" in
+none) patches=() ;;
+all) ;;
+*) die "PATCHES=${PATCHES} is not understood: use PATCHES=none, or UPTO=N for the first N patches" ;;
+esac
+
+if [ -n "${UPTO:-}" ]; then
+	[[ "$UPTO" =~ ^[0-9]+$ ]] && [ "$UPTO" -le "${#patches[@]}" ] ||
+		die "UPTO=$UPTO is not a patch count: use 0..${#patches[@]}"
+	patches=("${patches[@]:0:$UPTO}")
+fi
+
+# The wanted state: base version and the content of every patch to apply.
+want="base=$BASE_VERSION"
+for p in "${patches[@]}"; do
+	want+=" $(basename "$p"):$(sha1sum <"$p" | cut -c1-12)"
+done
+state="$tree/.git/hotremove-state"
+
+# Commits are made with a fixed identity: a fresh machine may have none.
+g() {
+	git -C "$1" -c user.name=hotremove -c user.email=hotremove@localhost "${@:2}"
+}
+
+if [ -f "$state" ] && [ "$(cat "$state")" = "$want" ]; then
+	install_suite "$tree"
+	exit 0
+fi
+
+have=$(dpkg-query -W -f '${Version}' "$BASE_PKG" 2>/dev/null || true)
+[ -f "$BASE_TARBALL" ] && [ -n "$have" ] ||
+	die "$BASE_TARBALL is missing: run 'make deps' as root (apt-get install $BASE_PKG)"
+if [ "$have" != "$BASE_VERSION" ]; then
+	if dpkg --compare-versions "$have" gt "$BASE_VERSION"; then
+		echo "prepare-tree: warning: $BASE_PKG is $have, the series is pinned to $BASE_VERSION; results may differ" >&2
+	else
+		die "$BASE_PKG $have is older than the pinned $BASE_VERSION: run 'apt-get update && apt-get install $BASE_PKG' as root"
+	fi
+fi
+
+if ! git -C "$tree" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
+   [ "$(git -C "$tree" log -1 --format=%s base)" != "base: $BASE_PKG $have" ]; then
+	echo "prepare-tree: extracting $BASE_PKG $have into build/linux"
+	rm -rf "$tree" "$tree.tmp"
+	mkdir -p "$tree.tmp"
+	tar -C "$tree.tmp" --strip-components=1 -xf "$BASE_TARBALL"
+	git -C "$tree.tmp" init -q
+
+	g "$tree.tmp" add -A -f
+	g "$tree.tmp" commit -q -m "base: $BASE_PKG $have"
+	git -C "$tree.tmp" tag base
+	mv "$tree.tmp" "$tree"
+fi
+
+rm -f "$state"
+git -C "$tree" am --abort >/dev/null 2>&1 || true
+git -C "$tree" checkout -q --detach base
+git -C "$tree" reset -q --hard base
+git -C "$tree" clean -fdq
+
+if [ "${#patches[@]}" -gt 0 ]; then
+	if ! g "$tree" am -q --keep-cr "${patches[@]}" >"$tree/.git/am.log" 2>&1; then
+		failed=$(sed -n 's/^Applying: //p' "$tree/.git/am.log" | tail -n 1)
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		git -C "$tree" reset -q --hard base
+		die "patch '$failed' does not apply to $BASE_PKG $have: refresh it against build/linux (tag 'base') and re-export patches/"
+	fi
+fi
+git -C "$tree" tag -f series >/dev/null
+install_suite "$tree"
+echo "$want" >"$state"
+echo "prepare-tree: build/linux is $BASE_PKG $have + ${#patches[@]} patch(es)"

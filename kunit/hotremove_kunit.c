@@ -1,0 +1,1132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite for arm64 memory hot-remove page-table teardown.
+ *
+ * Each case builds mappings with the real mapping helpers (__create_pgd_mapping()
+ * for the linear map, vmemmap_populate() for the vmemmap) over a synthetic
+ * range in an unused part of the kernel address space, tears them down with
+ * the real hot-remove helpers (__remove_pgd_mapping(), vmemmap_free(), or
+ * unmap_hotplug_range() + free_empty_tables() with a chosen floor/ceiling),
+ * and checks the result against an oracle computed by the test itself:
+ *
+ *  - no leaf entry is left in the removed range;
+ *  - mappings outside the removed range are bit-for-bit unchanged;
+ *  - tables that existed before the case are kept;
+ *  - a table the case allocated is freed exactly when it lies entirely
+ *    inside [floor, ceiling), and kept otherwise (counted per level);
+ *  - every freed page (table or vmemmap backing) is freed exactly once.
+ *
+ * "Freed exactly once" is observed without hooks: the test takes an extra
+ * reference on each page it expects the teardown to free, so the teardown's
+ * free only drops a reference.  Afterwards a count of 1 means freed once,
+ * 2 means leaked, 0 means freed twice.  The test then drops its own reference.
+ *
+ * The cases adapt to the page size, VA_BITS and the number of page-table
+ * levels the kernel runs with, including run-time folding of 52-bit kernels
+ * on CPUs without LPA2/LVA.  Parameters that a configuration cannot express
+ * (for example PUD blocks with 64K pages) are not generated there.
+ */
+#include <kunit/test.h>
+#include <linux/hash.h>
+#include <linux/memblock.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pgtable.h>
+#include <linux/sizes.h>
+#include <asm/memory.h>
+#include <asm/mmu.h>
+#include <asm/pgalloc.h>
+
+/* Table levels below the pgd, named after the entries they hold. */
+enum hr_level { HR_PTE, HR_PMD, HR_PUD, HR_P4D, HR_NR_LEVELS };
+
+static const char * const hr_level_name[HR_NR_LEVELS] = {
+	"pte", "pmd", "pud", "p4d",
+};
+
+#define HR_MAX_TABLES	256
+#define HR_MAX_PAGES	1024
+/* Block mappings alias boot RAM from a 1G-aligned base, keeping block alignment. */
+#define HR_ALIAS_ALIGN	SZ_1G
+
+struct hr_geo {
+	bool real[HR_NR_LEVELS];		/* level exists at run time */
+	unsigned long span[HR_NR_LEVELS];	/* VA covered by one table */
+	int levels;				/* run-time levels, pgd included */
+	unsigned long lin_lo, lin_hi;		/* unused top of the linear map */
+	unsigned long vmem_lo, vmem_hi;		/* unused top of the vmemmap */
+	unsigned long sect_vmemmap;		/* vmemmap of one section */
+	phys_addr_t alias_base, alias_size;	/* RAM that block cases alias */
+};
+
+static struct hr_geo geo;
+
+struct hr_table {
+	void *table;
+	unsigned long base;
+	enum hr_level level;
+};
+
+struct hr_snap {
+	unsigned int nr_tables;
+	bool overflow;
+	struct hr_table tables[HR_MAX_TABLES];
+	unsigned long nr_leaves;	/* present leaf entries */
+	unsigned long nr_blocks;	/* leaves above the pte level */
+	unsigned long nr_cont;		/* leaves with the contiguous bit */
+	u64 leaf_hash;			/* address and value of every leaf */
+	/* vmemmap backing pages of the leaves, when collected */
+	unsigned int nr_pages;
+	struct page *pages[HR_MAX_PAGES];
+	bool collect_pages;
+};
+
+static void hr_record_table(struct hr_snap *s, void *entry,
+			    unsigned long base, enum hr_level level)
+{
+	if (s->nr_tables == HR_MAX_TABLES) {
+		s->overflow = true;
+		return;
+	}
+	s->tables[s->nr_tables].table = (void *)ALIGN_DOWN((unsigned long)entry,
+							   PAGE_SIZE);
+	s->tables[s->nr_tables].base = base;
+	s->tables[s->nr_tables].level = level;
+	s->nr_tables++;
+}
+
+static void hr_record_leaf(struct hr_snap *s, enum hr_level level,
+			   unsigned long addr, u64 val, bool cont,
+			   struct page *page)
+{
+	s->nr_leaves++;
+	if (level != HR_PTE)
+		s->nr_blocks++;
+	if (cont)
+		s->nr_cont++;
+	s->leaf_hash = hash_64(s->leaf_hash ^ addr ^ (val * GOLDEN_RATIO_64), 64);
+	if (!s->collect_pages)
+		return;
+	if (s->nr_pages == HR_MAX_PAGES) {
+		s->overflow = true;
+		return;
+	}
+	s->pages[s->nr_pages++] = page;
+}
+
+/* The walkers follow the structure of the teardown helpers in mmu.c. */
+static void hr_walk_pte(struct hr_snap *s, pmd_t *pmdp, unsigned long addr,
+			unsigned long end)
+{
+	pte_t *ptep = pte_offset_kernel(pmdp, addr);
+
+	hr_record_table(s, ptep, addr & PMD_MASK, HR_PTE);
+	do {
+		pte_t pte;
+
+		ptep = pte_offset_kernel(pmdp, addr);
+		pte = __ptep_get(ptep);
+		if (pte_none(pte))
+			continue;
+		hr_record_leaf(s, HR_PTE, addr, pte_val(pte), pte_cont(pte),
+			       pte_page(pte));
+	} while (addr += PAGE_SIZE, addr < end);
+}
+
+static void hr_walk_pmd(struct hr_snap *s, pud_t *pudp, unsigned long addr,
+			unsigned long end)
+{
+	unsigned long next;
+
+	if (geo.real[HR_PMD])
+		hr_record_table(s, pmd_offset(pudp, addr), addr & PUD_MASK,
+				HR_PMD);
+	do {
+		pmd_t *pmdp = pmd_offset(pudp, addr);
+		pmd_t pmd = READ_ONCE(*pmdp);
+
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(pmd))
+			continue;
+		if (pmd_sect(pmd)) {
+			hr_record_leaf(s, HR_PMD, addr, pmd_val(pmd),
+				       pmd_cont(pmd), pmd_page(pmd));
+			continue;
+		}
+		hr_walk_pte(s, pmdp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+static void hr_walk_pud(struct hr_snap *s, p4d_t *p4dp, unsigned long addr,
+			unsigned long end)
+{
+	unsigned long next;
+
+	if (geo.real[HR_PUD])
+		hr_record_table(s, pud_offset(p4dp, addr), addr & P4D_MASK,
+				HR_PUD);
+	do {
+		pud_t *pudp = pud_offset(p4dp, addr);
+		pud_t pud = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud))
+			continue;
+		if (pud_sect(pud)) {
+			hr_record_leaf(s, HR_PUD, addr, pud_val(pud), false,
+				       pud_page(pud));
+			continue;
+		}
+		hr_walk_pmd(s, pudp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+static void hr_walk_p4d(struct hr_snap *s, pgd_t *pgdp, unsigned long addr,
+			unsigned long end)
+{
+	unsigned long next;
+
+	if (geo.real[HR_P4D])
+		hr_record_table(s, p4d_offset(pgdp, addr), addr & PGDIR_MASK,
+				HR_P4D);
+	do {
+		p4d_t *p4dp = p4d_offset(pgdp, addr);
+		p4d_t p4d = READ_ONCE(*p4dp);
+
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(p4d))
+			continue;
+		hr_walk_pud(s, p4dp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+/* Record every table and leaf that maps [start, end) in the kernel tables. */
+static void hr_snapshot(struct hr_snap *s, unsigned long start,
+			unsigned long end, bool collect_pages)
+{
+	unsigned long addr = start, next;
+
+	memset(s, 0, offsetof(struct hr_snap, pages));
+	s->collect_pages = collect_pages;
+	do {
+		pgd_t *pgdp = pgd_offset_k(addr);
+		pgd_t pgd = READ_ONCE(*pgdp);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgd))
+			continue;
+		hr_walk_p4d(s, pgdp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+static bool hr_snap_has(const struct hr_snap *s, const struct hr_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_tables; i++)
+		if (s->tables[i].table == t->table &&
+		    s->tables[i].level == t->level &&
+		    s->tables[i].base == t->base)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------------ */
+
+enum hr_region { HR_LINEAR, HR_VMEMMAP };
+
+struct hr_range {
+	unsigned long start, end;
+};
+
+#define HR_MAX_RANGES	3
+
+/* One teardown scenario, computed from the running configuration. */
+struct hr_plan {
+	char desc[KUNIT_PARAM_DESC_SIZE];
+	enum hr_region region;
+	int map_flags;				/* linear: __create_pgd_mapping() */
+	struct hr_range map[HR_MAX_RANGES];	/* mapped by the case */
+	struct hr_range keep[HR_MAX_RANGES];	/* neighbours that must survive */
+	struct hr_range remove;			/* what the teardown is given */
+	bool own_limits;			/* floor/ceiling below, not the region's */
+	unsigned long floor, ceiling;
+	unsigned int want_blocks;		/* leaves above pte level expected */
+	bool want_cont;				/* contiguous-bit leaves expected */
+	bool split;				/* remove cuts a block or contiguous run */
+};
+
+static unsigned long hr_phys_off(unsigned long va)
+{
+	return va & (HR_ALIAS_ALIGN - 1);
+}
+
+/* Map r the way the case's region is mapped by hot-add. */
+static int hr_map(struct kunit *test, const struct hr_plan *p,
+		  const struct hr_range *r)
+{
+	unsigned long addr;
+	int ret;
+
+	if (p->region == HR_LINEAR) {
+		if (hr_phys_off(r->start) + (r->end - r->start) > geo.alias_size) {
+			kunit_skip(test,
+				   "needs %lu MiB of RAM to alias block mappings, have %llu: boot with -m 2048",
+				   (hr_phys_off(r->start) + r->end - r->start) >> 20,
+				   (u64)geo.alias_size >> 20);
+			return -ENOMEM;
+		}
+		__create_pgd_mapping(swapper_pg_dir,
+				     geo.alias_base + hr_phys_off(r->start),
+				     r->start, r->end - r->start, PAGE_KERNEL_RO,
+				     __pgd_pgtable_alloc,
+				     NO_EXEC_MAPPINGS | p->map_flags);
+		return 0;
+	}
+
+	/* vmemmap_populate() takes at most one section at a time. */
+	for (addr = r->start; addr < r->end; ) {
+		unsigned long next = min(ALIGN(addr + 1, geo.sect_vmemmap), r->end);
+
+		ret = vmemmap_populate(addr, next, numa_mem_id(), NULL);
+		if (ret)
+			return ret;
+		addr = next;
+	}
+	return 0;
+}
+
+static void hr_teardown(const struct hr_plan *p)
+{
+	const struct hr_range *r = &p->remove;
+
+	if (p->own_limits) {
+		unmap_hotplug_range(r->start, r->end, p->region == HR_VMEMMAP,
+				    NULL);
+		free_empty_tables(r->start, r->end, p->floor, p->ceiling);
+	} else if (p->region == HR_LINEAR) {
+		__remove_pgd_mapping(swapper_pg_dir, r->start,
+				     r->end - r->start);
+	} else {
+		vmemmap_free(r->start, r->end, NULL);
+	}
+}
+
+/* Remove whatever a case left in the windows, whatever happened to it. */
+static void hr_clean_windows(void)
+{
+	unmap_hotplug_range(geo.lin_lo, geo.lin_hi, false, NULL);
+	free_empty_tables(geo.lin_lo, geo.lin_hi, PAGE_OFFSET, PAGE_END);
+	vmemmap_free(geo.vmem_lo, geo.vmem_hi, NULL);
+}
+
+struct hr_case_ctx {
+	struct hr_snap before, mapped, after, probe;
+	struct page *refs[HR_MAX_TABLES + HR_MAX_PAGES];
+	unsigned int nr_refs;
+};
+
+static void hr_get(struct hr_case_ctx *c, struct page *page)
+{
+	get_page(page);
+	c->refs[c->nr_refs++] = page;
+}
+
+static void hr_put_all(struct hr_case_ctx *c)
+{
+	while (c->nr_refs)
+		put_page(c->refs[--c->nr_refs]);
+}
+
+static void hr_scope(const struct hr_plan *p, struct hr_range *scope)
+{
+	int i;
+
+	*scope = p->remove;
+	for (i = 0; i < HR_MAX_RANGES; i++) {
+		const struct hr_range *r[] = { &p->map[i], &p->keep[i] };
+		int j;
+
+		for (j = 0; j < ARRAY_SIZE(r); j++) {
+			if (r[j]->start == r[j]->end)
+				continue;
+			scope->start = min(scope->start, r[j]->start);
+			scope->end = max(scope->end, r[j]->end);
+		}
+	}
+}
+
+static void hr_keep_state(struct hr_snap *s, const struct hr_plan *p,
+			  unsigned long *leaves, u64 *hash)
+{
+	int i;
+
+	*leaves = 0;
+	*hash = 0;
+	for (i = 0; i < HR_MAX_RANGES; i++) {
+		if (p->keep[i].start == p->keep[i].end)
+			continue;
+		hr_snapshot(s, p->keep[i].start, p->keep[i].end, false);
+		*leaves += s->nr_leaves;
+		*hash ^= hash_64(s->leaf_hash + i, 64);
+	}
+}
+
+/*
+ * A removal that cuts a block or contiguous run must leave the whole leaf
+ * alone: arm64 cannot split a live kernel block on this base, and clearing it
+ * would unmap memory outside the range.  Nothing may be freed either.
+ */
+static void hr_check_split(struct kunit *test, const struct hr_plan *p,
+			   struct hr_case_ctx *c, unsigned int nr_backing)
+{
+	const struct hr_range *m = &p->map[0];
+	unsigned long leaves;
+	u64 hash;
+	unsigned int i;
+
+	hr_snapshot(&c->probe, m->start, m->end, false);
+	leaves = c->probe.nr_leaves;
+	hash = c->probe.leaf_hash;
+
+	hr_teardown(p);
+
+	hr_snapshot(&c->probe, m->start, m->end, false);
+	KUNIT_EXPECT_EQ_MSG(test, c->probe.nr_leaves, leaves,
+			    "removing [%lx, %lx) unmapped parts of [%lx, %lx)",
+			    p->remove.start, p->remove.end, m->start, m->end);
+	KUNIT_EXPECT_EQ_MSG(test, c->probe.leaf_hash, hash,
+			    "removing [%lx, %lx) changed the mapping of [%lx, %lx)",
+			    p->remove.start, p->remove.end, m->start, m->end);
+
+	hr_snapshot(&c->after, m->start, m->end, false);
+	for (i = 0; i < c->mapped.nr_tables; i++) {
+		const struct hr_table *t = &c->mapped.tables[i];
+
+		if (hr_snap_has(&c->before, t))
+			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, hr_snap_has(&c->after, t),
+				      "%s table [%lx, %lx) of a kept block was unlinked",
+				      hr_level_name[t->level], t->base,
+				      t->base + geo.span[t->level]);
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(virt_to_page(t->table)), 2,
+				    "%s table [%lx, %lx) of a kept block was freed",
+				    hr_level_name[t->level], t->base,
+				    t->base + geo.span[t->level]);
+	}
+	for (i = 0; i < nr_backing; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(c->refs[i]), 2,
+				    "vmemmap backing page %u still mapped was freed", i);
+}
+
+static void hr_run_plan(struct kunit *test, const struct hr_plan *p)
+{
+	struct hr_case_ctx *c = test->priv;
+	unsigned int want_freed[HR_NR_LEVELS] = {}, got_freed[HR_NR_LEVELS] = {};
+	unsigned int want_kept[HR_NR_LEVELS] = {}, got_kept[HR_NR_LEVELS] = {};
+	unsigned long keep_leaves, keep_leaves2, floor, ceiling;
+	u64 keep_hash, keep_hash2;
+	struct page *alias_page = NULL;
+	int alias_refs = 0;
+	const struct hr_range *shape;
+	struct hr_range scope;
+	unsigned int i, nr_backing;
+	int lvl;
+
+	hr_scope(p, &scope);
+	floor = p->own_limits ? p->floor :
+		(p->region == HR_LINEAR ? PAGE_OFFSET : VMEMMAP_START);
+	ceiling = p->own_limits ? p->ceiling :
+		(p->region == HR_LINEAR ? PAGE_END : VMEMMAP_END);
+
+	hr_snapshot(&c->probe, scope.start, scope.end, false);
+	KUNIT_ASSERT_EQ_MSG(test, c->probe.nr_leaves, 0UL,
+			    "range [%lx, %lx) is not free before the case",
+			    scope.start, scope.end);
+
+	for (i = 0; i < HR_MAX_RANGES; i++)
+		if (p->keep[i].start != p->keep[i].end)
+			KUNIT_ASSERT_EQ(test, hr_map(test, p, &p->keep[i]), 0);
+
+	hr_snapshot(&c->before, scope.start, scope.end, false);
+	hr_keep_state(&c->probe, p, &keep_leaves, &keep_hash);
+
+	for (i = 0; i < HR_MAX_RANGES; i++)
+		if (p->map[i].start != p->map[i].end)
+			KUNIT_ASSERT_EQ(test, hr_map(test, p, &p->map[i]), 0);
+
+	hr_snapshot(&c->mapped, scope.start, scope.end, false);
+	KUNIT_ASSERT_FALSE(test, c->before.overflow || c->mapped.overflow);
+
+	/* The mapping helpers must have produced the shape the case is about. */
+	shape = p->split ? &p->map[0] : &p->remove;
+	hr_snapshot(&c->probe, shape->start, shape->end, false);
+	if (p->want_blocks)
+		KUNIT_ASSERT_EQ_MSG(test, c->probe.nr_blocks,
+				    (unsigned long)p->want_blocks,
+				    "block mappings expected in [%lx, %lx)",
+				    shape->start, shape->end);
+	if (p->want_cont)
+		KUNIT_ASSERT_EQ_MSG(test, c->probe.nr_cont, c->probe.nr_leaves,
+				    "contiguous mappings expected in [%lx, %lx)",
+				    shape->start, shape->end);
+
+	hr_snapshot(&c->probe, p->remove.start, p->remove.end,
+		    p->region == HR_VMEMMAP);
+	KUNIT_ASSERT_FALSE(test, c->probe.overflow);
+
+	/* Extra references: vmemmap backing pages, then new tables. */
+	nr_backing = c->probe.nr_pages;
+	for (i = 0; i < nr_backing; i++)
+		hr_get(c, c->probe.pages[i]);
+	for (i = 0; i < c->mapped.nr_tables; i++)
+		if (!hr_snap_has(&c->before, &c->mapped.tables[i]))
+			hr_get(c, virt_to_page(c->mapped.tables[i].table));
+	if (p->region == HR_LINEAR) {
+		alias_page = phys_to_page(geo.alias_base);
+		alias_refs = page_ref_count(alias_page);
+	}
+
+	if (p->split) {
+		hr_check_split(test, p, c, nr_backing);
+		return;
+	}
+
+	hr_teardown(p);
+
+	hr_snapshot(&c->probe, p->remove.start, p->remove.end, false);
+	KUNIT_EXPECT_EQ_MSG(test, c->probe.nr_leaves, 0UL,
+			    "leaf entries left in [%lx, %lx)",
+			    p->remove.start, p->remove.end);
+
+	hr_keep_state(&c->probe, p, &keep_leaves2, &keep_hash2);
+	KUNIT_EXPECT_EQ_MSG(test, keep_leaves2, keep_leaves,
+			    "mappings outside [%lx, %lx) were removed",
+			    p->remove.start, p->remove.end);
+	KUNIT_EXPECT_EQ_MSG(test, keep_hash2, keep_hash,
+			    "mappings outside [%lx, %lx) were changed",
+			    p->remove.start, p->remove.end);
+
+	hr_snapshot(&c->after, scope.start, scope.end, false);
+	for (i = 0; i < c->before.nr_tables; i++)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      hr_snap_has(&c->after, &c->before.tables[i]),
+				      "pre-existing %s table for %lx was freed",
+				      hr_level_name[c->before.tables[i].level],
+				      c->before.tables[i].base);
+
+	for (i = 0; i < c->mapped.nr_tables; i++) {
+		const struct hr_table *t = &c->mapped.tables[i];
+		unsigned long end = t->base + geo.span[t->level];
+		bool inside = t->base >= floor && end - 1 <= ceiling - 1;
+		bool present = hr_snap_has(&c->after, t);
+		int refs = page_ref_count(virt_to_page(t->table));
+
+		if (hr_snap_has(&c->before, t))
+			continue;
+		if (inside) {
+			want_freed[t->level]++;
+			KUNIT_EXPECT_FALSE_MSG(test, present,
+					       "empty %s table [%lx, %lx) inside [%lx, %lx) still linked",
+					       hr_level_name[t->level], t->base,
+					       end, floor, ceiling);
+			KUNIT_EXPECT_EQ_MSG(test, refs, 1,
+					    "%s table [%lx, %lx): %s",
+					    hr_level_name[t->level], t->base,
+					    end, refs > 1 ? "not freed" :
+					    "freed more than once");
+		} else {
+			want_kept[t->level]++;
+			KUNIT_EXPECT_TRUE_MSG(test, present,
+					      "%s table [%lx, %lx) reaches past [%lx, %lx) but was unlinked",
+					      hr_level_name[t->level], t->base,
+					      end, floor, ceiling);
+			KUNIT_EXPECT_EQ_MSG(test, refs, 2,
+					    "%s table [%lx, %lx) reaching past the limits was freed",
+					    hr_level_name[t->level], t->base,
+					    end);
+		}
+		if (present)
+			got_kept[t->level]++;
+		else
+			got_freed[t->level]++;
+	}
+	for (lvl = 0; lvl < HR_NR_LEVELS; lvl++) {
+		KUNIT_EXPECT_EQ_MSG(test, got_freed[lvl], want_freed[lvl],
+				    "%s tables freed", hr_level_name[lvl]);
+		KUNIT_EXPECT_EQ_MSG(test, got_kept[lvl], want_kept[lvl],
+				    "%s tables kept", hr_level_name[lvl]);
+	}
+
+	for (i = 0; i < nr_backing; i++) {
+		int refs = page_ref_count(c->refs[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, refs, 1,
+				    "vmemmap backing page %d of [%lx, %lx): %s",
+				    i, p->remove.start, p->remove.end,
+				    refs > 1 ? "not freed" : "freed more than once");
+	}
+	if (alias_page)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(alias_page), alias_refs,
+				    "linear-map teardown touched the memory it mapped");
+
+	kunit_info(test,
+		   "freed pte/pmd/pud/p4d %u/%u/%u/%u kept %u/%u/%u/%u backing %u\n",
+		   got_freed[HR_PTE], got_freed[HR_PMD], got_freed[HR_PUD],
+		   got_freed[HR_P4D], got_kept[HR_PTE], got_kept[HR_PMD],
+		   got_kept[HR_PUD], got_kept[HR_P4D], nr_backing);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenarios. Each fills a plan from the geometry or says it does not apply. */
+
+#define HR_P	PAGE_SIZE
+
+static void hr_set(struct hr_range *r, unsigned long start, unsigned long end)
+{
+	r->start = start;
+	r->end = end;
+}
+
+/* A PTE-table-aligned address in the linear window, with fresh tables above. */
+static unsigned long hr_lin_anchor(void)
+{
+	return geo.lin_hi - 4 * PMD_SIZE;
+}
+
+static bool hr_lin_ok(unsigned long start)
+{
+	return start >= geo.lin_lo;
+}
+
+typedef bool (*hr_plan_fn)(struct hr_plan *p, int arg);
+
+static bool hr_lin_pages(struct hr_plan *p, const char *desc,
+			 unsigned long start, unsigned long end)
+{
+	p->region = HR_LINEAR;
+	p->map_flags = NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS;
+	hr_set(&p->map[0], start, end);
+	hr_set(&p->remove, start, end);
+	snprintf(p->desc, sizeof(p->desc), "%s", desc);
+	return hr_lin_ok(start);
+}
+
+static bool hr_plan_linear(struct hr_plan *p, int arg)
+{
+	unsigned long a = hr_lin_anchor(), b, sect;
+	int lvl;
+
+	switch (arg) {
+	case 0:
+		return hr_lin_pages(p, "linear: one page", a, a + HR_P);
+	case 1:
+		return hr_lin_pages(p, "linear: unaligned pages", a + 3 * HR_P,
+				    a + 7 * HR_P);
+	case 2:
+		return hr_lin_pages(p, "linear: whole pte table", a,
+				    a + PMD_SIZE);
+	case 3:
+		hr_lin_pages(p, "linear: middle of mapped pages, rest kept",
+			     a + 2 * HR_P, a + 6 * HR_P);
+		hr_set(&p->keep[0], a, a + 2 * HR_P);
+		hr_set(&p->keep[1], a + 6 * HR_P, a + 8 * HR_P);
+		return true;
+	case 4:
+		hr_lin_pages(p, "linear: neighbour in next pte table kept",
+			     a, a + 4 * HR_P);
+		hr_set(&p->keep[0], a + PMD_SIZE, a + PMD_SIZE + 4 * HR_P);
+		return true;
+	case 5:
+		return hr_lin_pages(p, "linear: ceiling of the linear map",
+				    geo.lin_hi - 4 * HR_P, geo.lin_hi);
+	case 6:
+		/* A failed hot-add: pieces mapped, one pte table never allocated. */
+		hr_lin_pages(p, "linear: partially populated range", a,
+			     a + 3 * PMD_SIZE);
+		hr_set(&p->map[0], a, a + 2 * HR_P);
+		hr_set(&p->map[1], a + 6 * HR_P, a + 8 * HR_P);
+		hr_set(&p->map[2], a + 2 * PMD_SIZE + 5 * HR_P,
+		       a + 2 * PMD_SIZE + 9 * HR_P);
+		return true;
+	case 7:
+		hr_lin_pages(p, "linear: range never mapped", a, a + PMD_SIZE);
+		hr_set(&p->map[0], 0, 0);
+		return true;
+	case 8:
+		/* What hot-add of one section builds with rodata=full. */
+		sect = 1UL << SECTION_SIZE_BITS;
+		b = ALIGN_DOWN(geo.lin_hi - 2 * sect, sect);
+		return hr_lin_pages(p, "linear: one memory section", b,
+				    b + sect);
+	case 9 ... 11:
+		/* Straddle the boundary between two tables of one level. */
+		lvl = HR_PMD + (arg - 9);
+		if (!geo.real[lvl])
+			return false;
+		b = geo.lin_hi - geo.span[lvl];
+		hr_lin_pages(p, "", b - 2 * HR_P, b + 2 * HR_P);
+		snprintf(p->desc, sizeof(p->desc),
+			 "linear: straddles two %s tables", hr_level_name[lvl]);
+		return b - 2 * HR_P >= geo.lin_lo && b - 2 * HR_P < b;
+	case 12:
+		b = geo.lin_hi - 2 * PMD_SIZE;
+		return hr_lin_pages(p, "linear: straddles two pte tables",
+				    b - 2 * HR_P, b + 2 * HR_P);
+	}
+	return false;
+}
+
+static bool hr_lin_blocks(struct hr_plan *p, const char *desc,
+			  unsigned long start, unsigned long end,
+			  unsigned int blocks, bool cont)
+{
+	p->region = HR_LINEAR;
+	p->map_flags = 0;
+	hr_set(&p->map[0], start, end);
+	hr_set(&p->remove, start, end);
+	p->want_blocks = blocks;
+	p->want_cont = cont;
+	snprintf(p->desc, sizeof(p->desc), "%s", desc);
+	return hr_lin_ok(start);
+}
+
+static bool hr_plan_block(struct hr_plan *p, int arg)
+{
+	/* 1G aligned and below the ceiling: every block size fits here. */
+	unsigned long a = ALIGN_DOWN(geo.lin_hi - 3 * (unsigned long)SZ_1G,
+				     SZ_1G);
+
+	if (PMD_SIZE > SZ_1G)
+		a = ALIGN_DOWN(geo.lin_hi - 3 * PMD_SIZE, PMD_SIZE);
+
+	switch (arg) {
+	case 0:
+		return hr_lin_blocks(p, "linear: one pmd block", a,
+				     a + PMD_SIZE, 1, false);
+	case 1:
+		if (!pud_sect_supported())
+			return false;
+		return hr_lin_blocks(p, "linear: one pud block", a,
+				     a + PUD_SIZE, 1, false);
+	case 2:
+		return hr_lin_blocks(p, "linear: contiguous ptes", a,
+				     a + CONT_PTE_SIZE, 0, true);
+	case 3:
+		/* With 64K pages a CONT_PMD run is 16G: more than QEMU's RAM. */
+		if (CONT_PMD_SIZE > SZ_1G)
+			return false;
+		return hr_lin_blocks(p, "linear: contiguous pmd blocks", a,
+				     a + CONT_PMD_SIZE, CONT_PMDS, true);
+	case 4:
+		hr_lin_blocks(p, "linear: pmd block with pages each side",
+			      a - 4 * HR_P, a + PMD_SIZE + 4 * HR_P, 1, false);
+		return hr_lin_ok(a - 4 * HR_P);
+	}
+	return false;
+}
+
+static bool hr_vmem(struct hr_plan *p, const char *desc, unsigned long start,
+		    unsigned long end)
+{
+	p->region = HR_VMEMMAP;
+	hr_set(&p->map[0], start, end);
+	hr_set(&p->remove, start, end);
+	snprintf(p->desc, sizeof(p->desc), "%s", desc);
+	return start >= geo.vmem_lo && end <= geo.vmem_hi;
+}
+
+static bool hr_plan_vmemmap(struct hr_plan *p, int arg)
+{
+	unsigned long sv = geo.sect_vmemmap;
+	unsigned long v = ALIGN(geo.vmem_lo, 8 * sv), b, span;
+
+	switch (arg) {
+	case 0:
+		return hr_vmem(p, "vmemmap: one section", v, v + sv);
+	case 1:
+		return hr_vmem(p, "vmemmap: part of a section", v, v + sv / 4);
+	case 2:
+		hr_vmem(p, "vmemmap: second of two sections", v + sv,
+			v + 2 * sv);
+		hr_set(&p->keep[0], v, v + sv);
+		return true;
+	case 3:
+		return hr_vmem(p, "vmemmap: section at the ceiling",
+			       geo.vmem_hi - sv, geo.vmem_hi);
+	case 4:
+		hr_vmem(p, "vmemmap: partially populated section", v, v + sv);
+		hr_set(&p->map[0], v, v + sv / 4);
+		hr_set(&p->map[1], v + sv / 2, v + 3 * sv / 4);
+		return true;
+	case 5:
+		/* Straddle the table that holds the vmemmap's leaf entries. */
+		span = IS_ENABLED(CONFIG_ARM64_4K_PAGES) ? PUD_SIZE : PMD_SIZE;
+		b = ALIGN(v + 4 * sv, span);
+		return hr_vmem(p, "vmemmap: sections straddle two tables",
+			       b - sv, b + sv) && b + 4 * sv <= geo.vmem_hi;
+	}
+	return false;
+}
+
+/*
+ * Own floor or ceiling: a limit aligned to the tables of level lvl - 1 but
+ * not to those of level lvl keeps the level-lvl table and all above it.
+ */
+static bool hr_plan_limits(struct hr_plan *p, int arg)
+{
+	int lvl = arg / 2;
+	bool ceiling = arg % 2;
+	unsigned long x, cut, below;
+
+	if (lvl >= HR_NR_LEVELS || !geo.real[lvl])
+		return false;
+	below = lvl == HR_PTE ? 4 * HR_P : geo.span[lvl - 1];
+	x = geo.lin_hi - 2 * geo.span[lvl];
+	if (x < geo.lin_lo || x > geo.lin_hi)
+		return false;
+
+	p->region = HR_LINEAR;
+	p->map_flags = NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS;
+	p->own_limits = true;
+	if (!ceiling) {
+		cut = x + below;
+		hr_set(&p->map[0], cut, cut + 4 * HR_P);
+		p->floor = cut;
+		p->ceiling = geo.lin_hi;
+	} else {
+		cut = x + geo.span[lvl] - below;
+		hr_set(&p->map[0], cut - 4 * HR_P, cut);
+		p->floor = geo.lin_lo;
+		p->ceiling = cut;
+	}
+	p->remove = p->map[0];
+	snprintf(p->desc, sizeof(p->desc), "%s cuts the %s table",
+		 ceiling ? "ceiling" : "floor", hr_level_name[lvl]);
+	return true;
+}
+
+/* Remove the start, the middle or the end of one block or contiguous run. */
+static bool hr_plan_split(struct hr_plan *p, int arg)
+{
+	static const char * const pos_name[] = { "start", "middle", "end" };
+	int kind = arg / 3, pos = arg % 3;
+	unsigned long a, q, size;
+	const char *what;
+	bool ok;
+
+	switch (kind) {
+	case 0:
+		ok = hr_plan_block(p, 0);
+		size = PMD_SIZE;
+		what = "pmd block";
+		break;
+	case 1:
+		ok = hr_plan_block(p, 1);
+		size = PUD_SIZE;
+		what = "pud block";
+		break;
+	case 2:
+		ok = hr_plan_block(p, 2);
+		size = CONT_PTE_SIZE;
+		what = "contiguous ptes";
+		break;
+	case 3:
+		ok = hr_plan_block(p, 3);
+		size = CONT_PMD_SIZE;
+		what = "contiguous pmds";
+		break;
+	case 4:
+		/* Only 4K pages map a full section's vmemmap with a PMD block. */
+		if (!IS_ENABLED(CONFIG_ARM64_4K_PAGES))
+			return false;
+		ok = hr_plan_vmemmap(p, 0);
+		p->want_blocks = 1;
+		size = geo.sect_vmemmap;
+		what = "vmemmap pmd block";
+		break;
+	default:
+		return false;
+	}
+	if (!ok)
+		return false;
+
+	a = p->map[0].start;
+	q = size / 4;
+	if (pos == 0)
+		hr_set(&p->remove, a, a + q);
+	else if (pos == 1)
+		hr_set(&p->remove, a + q, a + 3 * q);
+	else
+		hr_set(&p->remove, a + 3 * q, a + size);
+	p->map[0].end = a + size;
+	p->split = true;
+	snprintf(p->desc, sizeof(p->desc), "split: %s, %s removed", what,
+		 pos_name[pos]);
+	return true;
+}
+
+struct hr_family {
+	hr_plan_fn fn;
+	int nr_args;
+};
+
+static const struct hr_family hr_families[] = {
+	{ hr_plan_linear, 13 },
+	{ hr_plan_block, 5 },
+	{ hr_plan_vmemmap, 6 },
+	{ hr_plan_limits, 2 * HR_NR_LEVELS },
+	{ hr_plan_split, 15 },
+};
+
+/*
+ * Parameters are (family, arg) pairs packed in a static table; the generator
+ * skips the pairs that the running configuration cannot express.
+ */
+struct hr_param {
+	int family, arg;
+};
+
+static struct hr_param hr_params[64];
+
+static bool hr_fill(const struct hr_param *pa, struct hr_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	return hr_families[pa->family].fn(p, pa->arg);
+}
+
+static const void *hr_gen_params(const void *prev, char *desc)
+{
+	const struct hr_param *pa = prev ? (const struct hr_param *)prev + 1 :
+					   hr_params;
+	struct hr_plan plan;
+
+	for (; pa < hr_params + ARRAY_SIZE(hr_params) && pa->family >= 0; pa++) {
+		if (!hr_fill(pa, &plan))
+			continue;
+		strscpy(desc, plan.desc, KUNIT_PARAM_DESC_SIZE);
+		return pa;
+	}
+	return NULL;
+}
+
+static void hr_teardown_test(struct kunit *test)
+{
+	const struct hr_param *pa = test->param_value;
+	struct hr_plan plan;
+
+	KUNIT_ASSERT_TRUE(test, hr_fill(pa, &plan));
+	hr_run_plan(test, &plan);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Offlining is where a removal can still be refused: the arch memory notifier
+ * sees MEM_GOING_OFFLINE before any page is isolated.  It must refuse boot
+ * memory, and memory whose linear map shares a leaf with memory outside it.
+ */
+struct hr_offline_case {
+	const char *desc;
+	hr_plan_fn fn;		/* builds the mapping; NULL: boot memory */
+	int arg;
+	bool part;		/* offline the middle half of the mapping */
+	int want;
+};
+
+static const struct hr_offline_case hr_offline_cases[] = {
+	{ "pages, whole range", hr_plan_linear, 2, false, NOTIFY_OK },
+	{ "pmd block, whole block", hr_plan_block, 0, false, NOTIFY_OK },
+	{ "pmd block, middle half", hr_plan_block, 0, true, NOTIFY_BAD },
+	{ "pud block, middle half", hr_plan_block, 1, true, NOTIFY_BAD },
+	{ "contiguous ptes, middle half", hr_plan_block, 2, true, NOTIFY_BAD },
+	{ "contiguous pmds, middle half", hr_plan_block, 3, true, NOTIFY_BAD },
+	{ "first section of boot memory", NULL, 0, false, NOTIFY_BAD },
+};
+
+static bool hr_offline_fill(const struct hr_offline_case *oc,
+			    struct hr_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	return !oc->fn || oc->fn(p, oc->arg);
+}
+
+static const void *hr_gen_offline(const void *prev, char *desc)
+{
+	const struct hr_offline_case *oc = prev ?
+		(const struct hr_offline_case *)prev + 1 : hr_offline_cases;
+	struct hr_plan plan;
+
+	for (; oc < hr_offline_cases + ARRAY_SIZE(hr_offline_cases); oc++) {
+		if (!hr_offline_fill(oc, &plan))
+			continue;
+		strscpy(desc, oc->desc, KUNIT_PARAM_DESC_SIZE);
+		return oc;
+	}
+	return NULL;
+}
+
+static void hr_offline_test(struct kunit *test)
+{
+	const struct hr_offline_case *oc = test->param_value;
+	struct memory_notify arg = {};
+	unsigned long start, end, q;
+	struct hr_plan plan;
+	int ret;
+
+	KUNIT_ASSERT_TRUE(test, hr_offline_fill(oc, &plan));
+	if (!oc->fn) {
+		arg.start_pfn = PHYS_PFN(memblock_start_of_DRAM());
+		arg.nr_pages = PAGES_PER_SECTION;
+		start = 0;
+		end = 0;
+	} else {
+		KUNIT_ASSERT_EQ(test, hr_map(test, &plan, &plan.map[0]), 0);
+		start = plan.map[0].start;
+		end = plan.map[0].end;
+		if (oc->part) {
+			q = (end - start) / 4;
+			start += q;
+			end -= q;
+		}
+		/* The notifier finds the linear map from the pfn, as for RAM. */
+		arg.start_pfn = PHYS_PFN(__pa(start));
+		arg.nr_pages = (end - start) >> PAGE_SHIFT;
+	}
+
+	ret = prevent_bootmem_remove_notifier(NULL, MEM_GOING_OFFLINE, &arg);
+	KUNIT_EXPECT_EQ_MSG(test, ret, oc->want,
+			    "going offline of [%lx, %lx) (pfn %lx, %lu pages): want %s",
+			    start, end, arg.start_pfn, arg.nr_pages,
+			    oc->want == NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD");
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void hr_config_test(struct kunit *test)
+{
+	int lvl;
+
+	kunit_info(test,
+		   "page_size=%luK va_bits=%d vabits_actual=%llu levels=%d\n",
+		   PAGE_SIZE >> 10, VA_BITS, (u64)vabits_actual, geo.levels);
+	for (lvl = 0; lvl < HR_NR_LEVELS; lvl++)
+		if (geo.real[lvl])
+			kunit_info(test, "%s table spans %lu MiB\n",
+				   hr_level_name[lvl], geo.span[lvl] >> 20);
+	kunit_info(test, "linear window [%lx, %lx) vmemmap window [%lx, %lx)\n",
+		   geo.lin_lo, geo.lin_hi, geo.vmem_lo, geo.vmem_hi);
+
+	KUNIT_EXPECT_EQ(test, PAGE_SIZE, 1UL << PAGE_SHIFT);
+	KUNIT_EXPECT_TRUE(test,
+			  vabits_actual == VA_BITS || vabits_actual == VA_BITS_MIN);
+	KUNIT_EXPECT_GE(test, geo.levels, 2);
+	KUNIT_EXPECT_LE(test, geo.levels, CONFIG_PGTABLE_LEVELS);
+	/* A kernel that fell back from 52 bits runs with fewer levels. */
+	if (vabits_actual == VA_BITS)
+		KUNIT_EXPECT_EQ(test, geo.levels, CONFIG_PGTABLE_LEVELS);
+	KUNIT_EXPECT_LT(test, geo.lin_lo, geo.lin_hi);
+	KUNIT_EXPECT_LT(test, geo.vmem_lo, geo.vmem_hi);
+}
+
+static int hr_suite_init(struct kunit_suite *suite)
+{
+	unsigned long usable_lo = _PAGE_OFFSET(vabits_actual);
+	struct hr_snap *s;
+	int f, a, n = 0;
+	int ret = 0;
+
+	geo.real[HR_PTE] = true;
+	geo.real[HR_PMD] = CONFIG_PGTABLE_LEVELS > 2;
+	geo.real[HR_PUD] = pgtable_l4_enabled();
+	geo.real[HR_P4D] = pgtable_l5_enabled();
+	geo.span[HR_PTE] = PMD_SIZE;
+	geo.span[HR_PMD] = PUD_SIZE;
+	geo.span[HR_PUD] = P4D_SIZE;
+	geo.span[HR_P4D] = PGDIR_SIZE;
+	geo.levels = 1 + geo.real[HR_PTE] + geo.real[HR_PMD] +
+		     geo.real[HR_PUD] + geo.real[HR_P4D];
+
+	/* The upper half of the usable linear map holds no RAM in QEMU. */
+	geo.lin_hi = PAGE_END;
+	geo.lin_lo = geo.lin_hi - (geo.lin_hi - usable_lo) / 2;
+	geo.vmem_hi = VMEMMAP_END;
+	geo.vmem_lo = VMEMMAP_END - VMEMMAP_SIZE / 2;
+	geo.sect_vmemmap = PAGES_PER_SECTION * sizeof(struct page);
+
+	geo.alias_base = ALIGN(memblock_start_of_DRAM(), HR_ALIAS_ALIGN);
+	geo.alias_size = memblock_end_of_DRAM() > geo.alias_base ?
+			 memblock_end_of_DRAM() - geo.alias_base : 0;
+
+	for (f = 0; f < ARRAY_SIZE(hr_families); f++)
+		for (a = 0; a < hr_families[f].nr_args; a++) {
+			if (n == ARRAY_SIZE(hr_params) - 1)
+				return -E2BIG;
+			hr_params[n].family = f;
+			hr_params[n].arg = a;
+			n++;
+		}
+	hr_params[n].family = -1;
+
+	/* Every case relies on the windows being unused. */
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	hr_snapshot(s, geo.lin_lo, geo.lin_hi, false);
+	if (s->nr_leaves) {
+		pr_err("arm64_mm_hotremove: linear window [%lx, %lx) is in use\n",
+		       geo.lin_lo, geo.lin_hi);
+		ret = -EBUSY;
+	}
+	hr_snapshot(s, geo.vmem_lo, geo.vmem_hi, false);
+	if (s->nr_leaves) {
+		pr_err("arm64_mm_hotremove: vmemmap window [%lx, %lx) is in use\n",
+		       geo.vmem_lo, geo.vmem_hi);
+		ret = -EBUSY;
+	}
+	kfree(s);
+	return ret;
+}
+
+static int hr_test_init(struct kunit *test)
+{
+	struct hr_case_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	if (!c)
+		return -ENOMEM;
+	test->priv = c;
+	return 0;
+}
+
+static void hr_test_exit(struct kunit *test)
+{
+	struct hr_case_ctx *c = test->priv;
+
+	/*
+	 * Tear everything down first: a page whose last reference is ours
+	 * must not be freed while a table still points at it.
+	 */
+	hr_clean_windows();
+	hr_put_all(c);
+}
+
+static struct kunit_case hr_cases[] = {
+	KUNIT_CASE(hr_config_test),
+	KUNIT_CASE_PARAM(hr_teardown_test, hr_gen_params),
+	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
+	{}
+};
+
+static struct kunit_suite hr_suite = {
+	.name = "arm64_mm_hotremove",
+	.suite_init = hr_suite_init,
+	.init = hr_test_init,
+	.exit = hr_test_exit,
+	.test_cases = hr_cases,
+};
+
+kunit_test_suite(hr_suite);
+
+MODULE_DESCRIPTION("KUnit tests for arm64 memory hot-remove page-table teardown");
+MODULE_LICENSE("GPL");
