@@ -111,6 +111,11 @@ fi
 
 rm -f "$state"
 git -C "$tree" am --abort >/dev/null 2>&1 || true
+# Remember the files the previous series touched and their times: those it
+# leaves as they were get their times back, so kbuild does not rebuild them.
+old=$(git -C "$tree" rev-parse HEAD)
+times=$(cd "$tree" && git diff --name-only base "$old" |
+	while read -r f; do [ -f "$f" ] && stat -c '%Y %n' "$f"; done)
 git -C "$tree" checkout -q --detach base
 git -C "$tree" reset -q --hard base
 git -C "$tree" clean -fdq
@@ -124,6 +129,11 @@ if [ "${#patches[@]}" -gt 0 ]; then
 	fi
 fi
 git -C "$tree" tag -f series >/dev/null
+changed=$(git -C "$tree" diff --name-only "$old" HEAD)
+while read -r t f; do
+	[ -n "$f" ] && [ -f "$tree/$f" ] || continue
+	grep -qxF "$f" <<<"$changed" || touch -d "@$t" "$tree/$f"
+done <<<"$times"
 install_suite "$tree"
 echo "$want" >"$state"
 echo "prepare-tree: build/linux is $BASE_PKG $have + ${#patches[@]} patch(es)"

@@ -403,6 +403,7 @@ static void hr_check_split(struct kunit *test, const struct hr_plan *p,
 	hr_snapshot(&c->after, m->start, m->end, false);
 	for (i = 0; i < c->mapped.nr_tables; i++) {
 		const struct hr_table *t = &c->mapped.tables[i];
+		int refs = page_ref_count(virt_to_page(t->table));
 
 		if (hr_snap_has(&c->before, t))
 			continue;
@@ -410,14 +411,17 @@ static void hr_check_split(struct kunit *test, const struct hr_plan *p,
 				      "%s table [%lx, %lx) of a kept block was unlinked",
 				      hr_level_name[t->level], t->base,
 				      t->base + geo.span[t->level]);
-		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(virt_to_page(t->table)), 2,
+		KUNIT_EXPECT_EQ_MSG(test, refs, 2,
 				    "%s table [%lx, %lx) of a kept block was freed",
 				    hr_level_name[t->level], t->base,
 				    t->base + geo.span[t->level]);
 	}
-	for (i = 0; i < nr_backing; i++)
-		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(c->refs[i]), 2,
+	for (i = 0; i < nr_backing; i++) {
+		int refs = page_ref_count(c->refs[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, refs, 2,
 				    "vmemmap backing page %u still mapped was freed", i);
+	}
 }
 
 static void hr_run_plan(struct kunit *test, const struct hr_plan *p)
