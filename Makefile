@@ -15,7 +15,8 @@ MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 export KDIR PATCHES UPTO JOBS
 
-.PHONY: all test matrix kunit check-config deps tree series clean help
+.PHONY: all test matrix kunit check-config deps tree series bisect-check \
+	clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); ci/summary.py $(CONFIG)
@@ -44,6 +45,11 @@ tree: deps
 series: deps tree
 	@ci/make-series.sh
 
+# Build and run the suite at each patch; BISECT_RUN picks the configuration.
+BISECT_RUN ?= 4k-48
+bisect-check: deps tree
+	@ci/bisect-check.sh $(BISECT_RUN)
+
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series
 
@@ -53,6 +59,7 @@ help:
 	@echo "make matrix          all $(words $(MATRIX_RUNS)) runs of ci/matrix and the case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make series          upstream-ready series under build/series/"
+	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
 	@echo "make deps            install missing Debian packages (as root)"
 	@echo "make clean           remove build folders and results, keep build/linux"

@@ -23,8 +23,12 @@ git -C "$tree" rev-parse -q --verify refs/tags/series >/dev/null ||
 n=$(git -C "$tree" rev-list --count base..series)
 [ "$n" -gt 0 ] || die "build/linux carries no patch: run 'make tree' without PATCHES=none or UPTO"
 
+# The cover letter is signed as the author of the first patch.
+first=$(git -C "$tree" rev-list --reverse base..series | head -n 1)
+an=$(git -C "$tree" log -1 --format=%an "$first")
+ae=$(git -C "$tree" log -1 --format=%ae "$first")
 g() {
-	git -C "$work" -c user.name=hotremove -c user.email=hotremove@localhost "$@"
+	git -C "$work" -c user.name="$an" -c user.email="$ae" "$@"
 }
 
 cleanup() {
@@ -33,12 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-git -C "$tree" worktree add -q --detach "$work" "$(git -C "$tree" rev-list --reverse base..series | head -n 1)"
+git -C "$tree" worktree add -q --detach "$work" "$first"
 
 cp "$top"/kunit/*.c "$work/arch/arm64/mm/"
 g add -f arch/arm64/mm
 g commit -q --amend --no-edit
-[ "$n" -eq 1 ] || g cherry-pick -q "$(git -C "$tree" rev-list --reverse base..series | head -n 1)..series" >/dev/null
+[ "$n" -eq 1 ] || g cherry-pick "$first..series" >/dev/null
 
 rm -rf "$out"
 g format-patch -q --cover-letter -o "$out" base..HEAD

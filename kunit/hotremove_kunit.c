@@ -30,6 +30,7 @@
 #include <linux/hash.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/pgtable.h>
@@ -1008,6 +1009,74 @@ static void hr_offline_test(struct kunit *test)
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Device memory: the vmemmap is backed by a vmem_altmap, pages taken from the
+ * device range itself.  Teardown must hand them back to the altmap, never to
+ * the page allocator, and leave the altmap's count where it started.
+ */
+static const unsigned int hr_altmap_parts[] = { 1, 4 };
+
+static void hr_altmap_desc(const unsigned int *part, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "vmemmap of %s, altmap-backed",
+		 *part == 1 ? "one section" : "a quarter section");
+}
+
+KUNIT_ARRAY_PARAM(hr_altmap, hr_altmap_parts, hr_altmap_desc);
+
+static void hr_altmap_test(struct kunit *test)
+{
+	const unsigned int *part = test->param_value;
+	struct hr_case_ctx *c = test->priv;
+	unsigned long sv = geo.sect_vmemmap;
+	unsigned long v = ALIGN(geo.vmem_lo, 8 * sv), end = v + sv / *part;
+	unsigned int order = get_order(sv), i, nr = 1U << order, outside = 0;
+	struct page *chunk = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	struct vmem_altmap altmap = {
+		.base_pfn = page_to_pfn(chunk),
+		.end_pfn = page_to_pfn(chunk) + nr,
+		.free = nr,
+	};
+	int *refs;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	refs = kunit_kcalloc(test, nr, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	for (i = 0; i < nr; i++)
+		refs[i] = page_ref_count(chunk + i);
+
+	/* Expectations only from here on: the altmap must be torn down. */
+	ret = vmemmap_populate(v, end, numa_mem_id(), &altmap);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, altmap.alloc, (end - v) >> PAGE_SHIFT,
+			    "vmemmap of [%lx, %lx) not taken from the altmap",
+			    v, end);
+
+	hr_snapshot(&c->probe, v, end, true);
+	for (i = 0; i < c->probe.nr_pages; i++) {
+		unsigned long pfn = page_to_pfn(c->probe.pages[i]);
+
+		if (pfn < altmap.base_pfn || pfn >= altmap.end_pfn)
+			outside++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, outside, 0U,
+			    "vmemmap backing pages from outside the altmap");
+
+	vmemmap_free(v, end, &altmap);
+	KUNIT_EXPECT_EQ_MSG(test, altmap.alloc, 0UL,
+			    "altmap pages not given back");
+
+	hr_snapshot(&c->probe, v, end, false);
+	KUNIT_EXPECT_EQ(test, c->probe.nr_leaves, 0UL);
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(chunk + i), refs[i],
+				    "altmap page %u went to the page allocator", i);
+	__free_pages(chunk, order);
+}
+
+/* ------------------------------------------------------------------------ */
+
 static void hr_config_test(struct kunit *test)
 {
 	int lvl;
@@ -1119,6 +1188,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE(hr_config_test),
 	KUNIT_CASE_PARAM(hr_teardown_test, hr_gen_params),
 	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
+	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
 	{}
 };
 

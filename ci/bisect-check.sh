@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the tree and run the KUnit suite at each patch of the series:
+# ci/bisect-check.sh [RUN]   (default RUN: 4k-48, from ci/matrix)
+#
+# A patch breaks the series when the tree does not build or boot there, or
+# when a case that passed at an earlier patch fails.  Cases that fail before
+# the patch that fixes them (test-first) are reported, not counted as breaks;
+# at the last patch every case must pass.  The first breaking patch is named.
+# The tree is left with the whole series applied.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=${1:-4k-48}
+res="$top/build/results"
+log="$top/build/bisect"
+
+die() {
+	echo "bisect-check: error: $*" >&2
+	exit 1
+}
+
+[ -z "${KDIR:-}" ] || die "bisect-check walks patches/ on build/linux: run it without KDIR"
+n=$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -vc '/0000-')
+[ "$n" -gt 0 ] || die "patches/ holds no patch"
+rm -rf "$log"
+mkdir -p "$log"
+
+for k in $(seq 1 "$n"); do
+	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' \
+		"$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-' | sed -n "${k}p")")
+	echo "bisect-check: patch $k/$n: $subject"
+	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patch $k does not apply"
+	"$top/ci/kunit-run.sh" "$run" >/dev/null
+	cp "$res/$run.json" "$log/$k.json" 2>/dev/null || true
+	cp "$res/$run.out" "$log/$k.out" 2>/dev/null || true
+done
+PATCHES= UPTO= "$top/ci/prepare-tree.sh" >/dev/null
+
+python3 - "$log" "$n" <<'EOF'
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(sys.argv[1]), '..', 'ci'))
+from summary import leaves  # noqa: E402
+
+log, n = sys.argv[1], int(sys.argv[2])
+passed_before = set()
+first_break = None
+for k in range(1, n + 1):
+    try:
+        with open(os.path.join(log, f'{k}.json')) as f:
+            cases = dict(leaves(json.load(f)))
+    except (OSError, ValueError):
+        print(f'patch {k}: BREAK: no results (build or boot failed), '
+              f'see build/bisect/{k}.out')
+        first_break = first_break or k
+        continue
+    fails = sorted(c for c, s in cases.items() if s != 'PASS')
+    broke = sorted(c for c in fails if c in passed_before)
+    pending = [c for c in fails if c not in passed_before]
+    npass = len(cases) - len(fails)
+    print(f'patch {k}: {npass} passed, {len(fails)} failing'
+          + (f' ({len(pending)} not fixed yet)' if pending else ''))
+    for c in broke:
+        print(f'  BREAK: {c} passed at an earlier patch, fails here')
+    if broke:
+        first_break = first_break or k
+    passed_before |= {c for c, s in cases.items() if s == 'PASS'}
+    if k == n and fails:
+        for c in fails:
+            print(f'  FAIL at the last patch: {c}')
+        first_break = first_break or k
+if first_break:
+    print(f'bisect-check: the first patch that breaks something is {first_break}')
+    sys.exit(1)
+print(f'bisect-check: all {n} patches build, and no case regresses')
+EOF
