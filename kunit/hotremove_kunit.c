@@ -30,6 +30,7 @@
 #include <linux/hash.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -38,6 +39,7 @@
 #include <asm/memory.h>
 #include <asm/mmu.h>
 #include <asm/pgalloc.h>
+#include <asm/set_memory.h>
 
 /* Table levels below the pgd, named after the entries they hold. */
 enum hr_level { HR_PTE, HR_PMD, HR_PUD, HR_P4D, HR_NR_LEVELS };
@@ -76,6 +78,7 @@ struct hr_snap {
 	unsigned long nr_leaves;	/* present leaf entries */
 	unsigned long nr_blocks;	/* leaves above the pte level */
 	unsigned long nr_cont;		/* leaves with the contiguous bit */
+	unsigned long max_leaf;		/* largest leaf, a contiguous run counted whole */
 	u64 leaf_hash;			/* address and value of every leaf */
 	/* vmemmap backing pages of the leaves, when collected */
 	unsigned int nr_pages;
@@ -101,6 +104,10 @@ static void hr_record_leaf(struct hr_snap *s, enum hr_level level,
 			   unsigned long addr, u64 val, bool cont,
 			   struct page *page)
 {
+	static const unsigned long size[] = { PAGE_SIZE, PMD_SIZE, PUD_SIZE };
+	static const unsigned long cont_size[] = { CONT_PTE_SIZE, CONT_PMD_SIZE, 0 };
+
+	s->max_leaf = max(s->max_leaf, cont ? cont_size[level] : size[level]);
 	s->nr_leaves++;
 	if (level != HR_PTE)
 		s->nr_blocks++;
@@ -336,8 +343,13 @@ static void hr_get(struct hr_case_ctx *c, struct page *page)
 
 static void hr_put_all(struct hr_case_ctx *c)
 {
-	while (c->nr_refs)
-		put_page(c->refs[--c->nr_refs]);
+	while (c->nr_refs) {
+		struct page *page = c->refs[--c->nr_refs];
+
+		/* A page the kernel freed twice is gone already: leak it. */
+		if (page_ref_count(page) > 0)
+			put_page(page);
+	}
 }
 
 static void hr_scope(const struct hr_plan *p, struct hr_range *scope)
@@ -670,7 +682,7 @@ static bool hr_plan_linear(struct hr_plan *p, int arg)
 		lvl = HR_PMD + (arg - 9);
 		if (!geo.real[lvl])
 			return false;
-		b = geo.lin_hi - geo.span[lvl];
+		b = ALIGN_DOWN(geo.lin_hi, geo.span[lvl]) - geo.span[lvl];
 		hr_lin_pages(p, "", b - 2 * HR_P, b + 2 * HR_P);
 		snprintf(p->desc, sizeof(p->desc),
 			 "linear: straddles two %s tables", hr_level_name[lvl]);
@@ -719,7 +731,13 @@ static bool hr_plan_block(struct hr_plan *p, int arg)
 		return hr_lin_blocks(p, "linear: contiguous ptes", a,
 				     a + CONT_PTE_SIZE, 0, true);
 	case 3:
-		/* With 64K pages a CONT_PMD run is 16G: more than QEMU's RAM. */
+		/*
+		 * With 64K pages a CONT_PMD run is 16G: more than QEMU's RAM.
+		 * With two levels the mapping code meets one PMD (pgd) entry at
+		 * a time and never sets the contiguous bit on them.
+		 */
+		if (!geo.real[HR_PMD])
+			return false;
 		if (CONT_PMD_SIZE > SZ_1G)
 			return false;
 		return hr_lin_blocks(p, "linear: contiguous pmd blocks", a,
@@ -788,7 +806,7 @@ static bool hr_plan_limits(struct hr_plan *p, int arg)
 	if (lvl >= HR_NR_LEVELS || !geo.real[lvl])
 		return false;
 	below = lvl == HR_PTE ? 4 * HR_P : geo.span[lvl - 1];
-	x = geo.lin_hi - 2 * geo.span[lvl];
+	x = ALIGN_DOWN(geo.lin_hi, geo.span[lvl]) - 2 * geo.span[lvl];
 	if (x < geo.lin_lo || x > geo.lin_hi)
 		return false;
 
@@ -929,31 +947,39 @@ static void hr_teardown_test(struct kunit *test)
 
 /*
  * Offlining is where a removal can still be refused: the arch memory notifier
- * sees MEM_GOING_OFFLINE before any page is isolated.  It must refuse boot
- * memory, and memory whose linear map shares a leaf with memory outside it.
+ * sees MEM_GOING_OFFLINE before any page is migrated.  It must refuse boot
+ * memory, and a memory block whose linear map shares a leaf with another
+ * block, and let everything else go.  Each case offlines the memory block at
+ * the start of the mapping it built.
  */
 struct hr_offline_case {
 	const char *desc;
 	hr_plan_fn fn;		/* builds the mapping; NULL: boot memory */
 	int arg;
-	bool part;		/* offline the middle half of the mapping */
+	unsigned long leaf;	/* a leaf this big must exceed a memory block */
+	bool memmap;		/* skip the block's own memmap (memmap_on_memory) */
 	int want;
 };
 
 static const struct hr_offline_case hr_offline_cases[] = {
-	{ "pages, whole range", hr_plan_linear, 2, false, NOTIFY_OK },
-	{ "pmd block, whole block", hr_plan_block, 0, false, NOTIFY_OK },
-	{ "pmd block, middle half", hr_plan_block, 0, true, NOTIFY_BAD },
-	{ "pud block, middle half", hr_plan_block, 1, true, NOTIFY_BAD },
-	{ "contiguous ptes, middle half", hr_plan_block, 2, true, NOTIFY_BAD },
-	{ "contiguous pmds, middle half", hr_plan_block, 3, true, NOTIFY_BAD },
-	{ "first section of boot memory", NULL, 0, false, NOTIFY_BAD },
+	{ "pages, one memory block", hr_plan_linear, 8, 0, false, NOTIFY_OK },
+	{ "pmd block inside a memory block", hr_plan_block, 0, 0, false,
+	  NOTIFY_OK },
+	{ "memory block minus its own memmap", hr_plan_block, 0, 0, true,
+	  NOTIFY_OK },
+	{ "pud block across memory blocks", hr_plan_block, 1, PUD_SIZE, false,
+	  NOTIFY_BAD },
+	{ "contiguous pmds across memory blocks", hr_plan_block, 3,
+	  CONT_PMD_SIZE, false, NOTIFY_BAD },
+	{ "first section of boot memory", NULL, 0, 0, false, NOTIFY_BAD },
 };
 
 static bool hr_offline_fill(const struct hr_offline_case *oc,
 			    struct hr_plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	if (oc->leaf && oc->leaf <= memory_block_size_bytes())
+		return false;
 	return !oc->fn || oc->fn(p, oc->arg);
 }
 
@@ -975,29 +1001,26 @@ static const void *hr_gen_offline(const void *prev, char *desc)
 static void hr_offline_test(struct kunit *test)
 {
 	const struct hr_offline_case *oc = test->param_value;
+	unsigned long block = memory_block_size_bytes();
 	struct memory_notify arg = {};
-	unsigned long start, end, q;
+	unsigned long start = 0, end = 0;
 	struct hr_plan plan;
 	int ret;
 
 	KUNIT_ASSERT_TRUE(test, hr_offline_fill(oc, &plan));
 	if (!oc->fn) {
 		arg.start_pfn = PHYS_PFN(memblock_start_of_DRAM());
-		arg.nr_pages = PAGES_PER_SECTION;
-		start = 0;
-		end = 0;
+		arg.nr_pages = PHYS_PFN(block);
 	} else {
 		KUNIT_ASSERT_EQ(test, hr_map(test, &plan, &plan.map[0]), 0);
 		start = plan.map[0].start;
-		end = plan.map[0].end;
-		if (oc->part) {
-			q = (end - start) / 4;
-			start += q;
-			end -= q;
-		}
+		KUNIT_ASSERT_TRUE(test, IS_ALIGNED(start, block));
+		end = start + block;
+		if (oc->memmap)
+			start += PAGE_ALIGN(PHYS_PFN(block) * sizeof(struct page));
 		/* The notifier finds the linear map from the pfn, as for RAM. */
 		arg.start_pfn = PHYS_PFN(__pa(start));
-		arg.nr_pages = (end - start) >> PAGE_SHIFT;
+		arg.nr_pages = PHYS_PFN(end - start);
 	}
 
 	ret = prevent_bootmem_remove_notifier(NULL, MEM_GOING_OFFLINE, &arg);
@@ -1005,6 +1028,79 @@ static void hr_offline_test(struct kunit *test)
 			    "going offline of [%lx, %lx) (pfn %lx, %lu pages): want %s",
 			    start, end, arg.start_pfn, arg.nr_pages,
 			    oc->want == NOTIFY_OK ? "NOTIFY_OK" : "NOTIFY_BAD");
+}
+
+/*
+ * The real arch path: arch_add_memory() maps a physical range with no memory
+ * behind it (never onlined, never accessed) and populates its memmap, and
+ * arch_remove_memory() must take all of it down again.  When hot-added
+ * memory may be mapped with blocks (rodata=on, as the harness boots), no
+ * leaf may span two memory blocks: removing one would have to split it.
+ */
+static const bool hr_hotadd_blocks[] = { false, true };
+
+static void hr_hotadd_desc(const bool *blocks, char *desc)
+{
+	strscpy(desc, *blocks ? "no leaf spans two memory blocks" :
+		"add and remove leave no table behind", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(hr_hotadd, hr_hotadd_blocks, hr_hotadd_desc);
+
+static void hr_hotadd_test(struct kunit *test)
+{
+	const bool *blocks = test->param_value;
+	struct hr_case_ctx *c = test->priv;
+	unsigned long block = memory_block_size_bytes();
+	unsigned long size = max3((unsigned long)SZ_1G, CONT_PMD_SIZE,
+				  pud_sect_supported() ? PUD_SIZE : 0UL);
+	unsigned long va = ALIGN_DOWN(geo.lin_hi - 2 * size, size);
+	phys_addr_t phys = __pa(va);
+	unsigned long vs = (unsigned long)pfn_to_page(PHYS_PFN(phys));
+	unsigned long ve = vs + PHYS_PFN(size) * sizeof(struct page);
+	unsigned long saved_max_pfn = max_pfn, saved_max_low_pfn = max_low_pfn;
+	struct mhp_params params = { .pgprot = PAGE_KERNEL };
+	unsigned int lin_tables, vmem_tables;
+	int ret;
+
+	if (*blocks && can_set_direct_map())
+		kunit_skip(test, "hot-added memory is mapped with pages: boot with rodata=on");
+	KUNIT_ASSERT_GE(test, va, geo.lin_lo);
+
+	hr_snapshot(&c->before, va, va + size, false);
+	lin_tables = c->before.nr_tables;
+	hr_snapshot(&c->before, vs, ve, false);
+	vmem_tables = c->before.nr_tables;
+
+	mem_hotplug_begin();
+	ret = arch_add_memory(numa_mem_id(), phys, size, &params);
+	mem_hotplug_done();
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	hr_snapshot(&c->mapped, va, va + size, false);
+	KUNIT_EXPECT_GT(test, c->mapped.nr_leaves, 0UL);
+	if (*blocks) {
+		KUNIT_EXPECT_GT_MSG(test, c->mapped.nr_blocks, 0UL,
+				    "no block mapping: nothing tested");
+		KUNIT_EXPECT_LE_MSG(test, c->mapped.max_leaf, block,
+				    "a %lu MiB leaf spans memory blocks of %lu MiB",
+				    c->mapped.max_leaf >> 20, block >> 20);
+	}
+
+	mem_hotplug_begin();
+	arch_remove_memory(phys, size, NULL, NULL);
+	mem_hotplug_done();
+	max_pfn = saved_max_pfn;
+	max_low_pfn = saved_max_low_pfn;
+
+	hr_snapshot(&c->after, va, va + size, false);
+	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
+	KUNIT_EXPECT_EQ_MSG(test, c->after.nr_tables, lin_tables,
+			    "linear map tables left behind");
+	hr_snapshot(&c->after, vs, ve, false);
+	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
+	KUNIT_EXPECT_EQ_MSG(test, c->after.nr_tables, vmem_tables,
+			    "vmemmap tables left behind");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1031,6 +1127,7 @@ static void hr_altmap_test(struct kunit *test)
 	unsigned long sv = geo.sect_vmemmap;
 	unsigned long v = ALIGN(geo.vmem_lo, 8 * sv), end = v + sv / *part;
 	unsigned int order = get_order(sv), i, nr = 1U << order, outside = 0;
+	bool untouched = true;
 	struct page *chunk = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
 	struct vmem_altmap altmap = {
 		.base_pfn = page_to_pfn(chunk),
@@ -1041,6 +1138,8 @@ static void hr_altmap_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	/* One reference per page: a wrong free of any of them shows. */
+	split_page(chunk, order);
 	refs = kunit_kcalloc(test, nr, sizeof(*refs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, refs);
 	for (i = 0; i < nr; i++)
@@ -1069,10 +1168,16 @@ static void hr_altmap_test(struct kunit *test)
 
 	hr_snapshot(&c->probe, v, end, false);
 	KUNIT_EXPECT_EQ(test, c->probe.nr_leaves, 0UL);
-	for (i = 0; i < nr; i++)
-		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(chunk + i), refs[i],
-				    "altmap page %u went to the page allocator", i);
-	__free_pages(chunk, order);
+	for (i = 0; i < nr; i++) {
+		if (page_ref_count(chunk + i) == refs[i])
+			continue;
+		KUNIT_FAIL(test, "altmap page %u went to the page allocator", i);
+		untouched = false;
+	}
+	/* Give the device pages back only if nothing can still use them. */
+	if (untouched && !c->probe.nr_leaves && !altmap.alloc)
+		for (i = 0; i < nr; i++)
+			__free_page(chunk + i);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1124,8 +1229,15 @@ static int hr_suite_init(struct kunit_suite *suite)
 	/* The upper half of the usable linear map holds no RAM in QEMU. */
 	geo.lin_hi = PAGE_END;
 	geo.lin_lo = geo.lin_hi - (geo.lin_hi - usable_lo) / 2;
-	geo.vmem_hi = VMEMMAP_END;
-	geo.vmem_lo = VMEMMAP_END - VMEMMAP_SIZE / 2;
+	/*
+	 * The struct pages of the linear window: unused too.  (The upper half
+	 * of the vmemmap is not: a 52-bit kernel that fell back to 48 bits
+	 * keeps its RAM, and so its memmap, near the top of both regions.)
+	 */
+	geo.vmem_lo = VMEMMAP_START +
+		      ((geo.lin_lo - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
+	geo.vmem_hi = VMEMMAP_START +
+		      ((geo.lin_hi - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
 	geo.sect_vmemmap = PAGES_PER_SECTION * sizeof(struct page);
 
 	geo.alias_base = ALIGN(memblock_start_of_DRAM(), HR_ALIAS_ALIGN);
@@ -1176,6 +1288,8 @@ static void hr_test_exit(struct kunit *test)
 {
 	struct hr_case_ctx *c = test->priv;
 
+	if (!c)
+		return;
 	/*
 	 * Tear everything down first: a page whose last reference is ours
 	 * must not be freed while a table still points at it.
@@ -1189,6 +1303,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE_PARAM(hr_teardown_test, hr_gen_params),
 	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
 	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
+	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
 	{}
 };
 
