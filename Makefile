@@ -10,13 +10,13 @@ include ci/base.conf
 CONFIG ?= 4k-52
 # The CI tier: 4K, 16K and 64K pages; 2, 3, 4 and 5 levels; one run-time
 # fallback from 52 bits.
-TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-52 64k-52-a72
+TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 export KDIR PATCHES UPTO JOBS
 
 .PHONY: all test matrix kunit check-config deps tree series bisect-check \
-	clean help
+	mutants clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); ci/summary.py $(CONFIG)
@@ -50,6 +50,10 @@ BISECT_RUN ?= 4k-48
 bisect-check: deps tree
 	@ci/bisect-check.sh $(BISECT_RUN)
 
+# Deliberate bugs in ci/mutants/: the suite must catch every one.
+mutants: deps tree
+	@ci/mutants.sh $(BISECT_RUN)
+
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series
 
@@ -60,6 +64,7 @@ help:
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
+	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
 	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
 	@echo "make deps            install missing Debian packages (as root)"
 	@echo "make clean           remove build folders and results, keep build/linux"

@@ -11,7 +11,8 @@
 # Results: build/results/RUN.json (kunit.py's JSON), RUN.ktap (the raw
 # console log) and RUN.out (kunit.py's own output).
 #
-# Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT.
+# Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT,
+# KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +51,8 @@ export PATH="$top/build/ccache-bin:$PATH"
 key=$(cat "$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config" \
 	"$top"/kunit/*.c "$top/kunit/qemu/arm64-$target.py" \
 	"$tree/.git/hotremove-state" 2>/dev/null | sha1sum | cut -c1-16)
-if [ -n "${KDIR:-}" ] || [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||
+if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||
+   [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||
    [ "$(cat "$out/.hotremove-key" 2>/dev/null)" != "$key" ]; then
 	mode=run
 	rm -f "$out/.hotremove-key"
@@ -90,7 +92,9 @@ cp "$out/test.log" "$res/$run.ktap" 2>/dev/null || true
 echo "$(( $(date +%s) - start ))" >"$res/$run.seconds"
 
 # kunit.py boots the kernel only after a good build: remember that build.
-if [ "$mode" = run ] && grep -q "Starting KUnit Kernel" "$res/$run.out"; then
+# A forced build (a mutant tree, say) is never reused.
+if [ "$mode" = run ] && [ -z "${KUNIT_FORCE_BUILD:-}" ] &&
+   grep -q "Starting KUnit Kernel" "$res/$run.out"; then
 	echo "$key" >"$out/.hotremove-key"
 fi
 tail -n 3 "$res/$run.out" | sed "s/^/  $run: /"
