@@ -45,6 +45,8 @@ rm -f "$res/$run".{json,ktap,out}
 # ccache in front of the cross compiler, without touching the system.
 ln -sf "$(command -v ccache)" "$top/build/ccache-bin/aarch64-linux-gnu-gcc"
 export PATH="$top/build/ccache-bin:$PATH"
+# Paths relative to the checkout, so that another clone hits the same cache.
+export CCACHE_BASEDIR="$top"
 
 # Everything that decides the kernel image.  A foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
@@ -63,7 +65,7 @@ fi
 args=(
 	--build_dir="$out"
 	--qemu_config="$top/kunit/qemu/arm64-$target.py"
-	--timeout="${KUNIT_TIMEOUT:-600}"
+	--timeout="${KUNIT_TIMEOUT:-180}"
 	--json="$res/$run.json"
 )
 if [ "$mode" = run ]; then

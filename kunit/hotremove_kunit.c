@@ -1054,8 +1054,11 @@ static void hr_hotadd_test(struct kunit *test)
 	unsigned long block = memory_block_size_bytes();
 	unsigned long size = max3((unsigned long)SZ_1G, CONT_PMD_SIZE,
 				  pud_sect_supported() ? PUD_SIZE : 0UL);
-	unsigned long va = ALIGN_DOWN(geo.lin_hi - 2 * size, size);
-	phys_addr_t phys = __pa(va);
+	struct range plug = mhp_get_pluggable_range(true);
+	/* The top of the linear window, or of what the PA size can address. */
+	u64 top = min_t(u64, __pa(geo.lin_hi - 1), plug.end) + 1;
+	phys_addr_t phys = ALIGN_DOWN(top - 2 * size, size);
+	unsigned long va = (unsigned long)__va(phys);
 	unsigned long vs = (unsigned long)pfn_to_page(PHYS_PFN(phys));
 	unsigned long ve = vs + PHYS_PFN(size) * sizeof(struct page);
 	unsigned long saved_max_pfn = max_pfn, saved_max_low_pfn = max_low_pfn;
@@ -1065,7 +1068,16 @@ static void hr_hotadd_test(struct kunit *test)
 
 	if (*blocks && can_set_direct_map())
 		kunit_skip(test, "hot-added memory is mapped with pages: boot with rodata=on");
-	KUNIT_ASSERT_GE(test, va, geo.lin_lo);
+	/*
+	 * With 52-bit VA and 48-bit PA this lies below the linear window, but
+	 * still far above RAM: check it is unused instead.
+	 */
+	KUNIT_ASSERT_GE(test, phys, (phys_addr_t)memblock_end_of_DRAM());
+	KUNIT_ASSERT_TRUE(test, mhp_range_allowed(phys, size, true));
+	hr_snapshot(&c->probe, va, va + size, false);
+	KUNIT_ASSERT_EQ(test, c->probe.nr_leaves, 0UL);
+	hr_snapshot(&c->probe, vs, ve, false);
+	KUNIT_ASSERT_EQ(test, c->probe.nr_leaves, 0UL);
 
 	hr_snapshot(&c->before, va, va + size, false);
 	lin_tables = c->before.nr_tables;
