@@ -24,7 +24,7 @@ n=$(git -C "$tree" rev-list --count base..series)
 [ "$n" -gt 0 ] || die "build/linux carries no patch: run 'make tree' without PATCHES=none or UPTO"
 
 # The cover letter is signed as the author of the first patch.
-first=$(git -C "$tree" rev-list --reverse base..series | head -n 1)
+first=$(git -C "$tree" rev-list base..series | tail -n 1)
 an=$(git -C "$tree" log -1 --format=%an "$first")
 ae=$(git -C "$tree" log -1 --format=%ae "$first")
 g() {
