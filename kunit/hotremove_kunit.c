@@ -1031,6 +1031,21 @@ static void hr_offline_test(struct kunit *test)
 }
 
 /*
+ * Hot-add must refuse physical addresses that sparsemem cannot describe:
+ * sparse_add_section() has no mem_section for them.
+ */
+static void hr_pluggable_test(struct kunit *test)
+{
+	struct range plug = mhp_get_pluggable_range(true);
+	u64 sparse_end = (1ULL << MAX_PHYSMEM_BITS) - 1;
+
+	KUNIT_EXPECT_LE_MSG(test, (u64)plug.end, sparse_end,
+			    "hot-add accepts [%llx, %llx] but sparsemem ends at %llx (MAX_PHYSMEM_BITS %d)",
+			    (u64)plug.start, (u64)plug.end, sparse_end,
+			    MAX_PHYSMEM_BITS);
+}
+
+/*
  * The real arch path: arch_add_memory() maps a physical range with no memory
  * behind it (never onlined, never accessed) and populates its memmap, and
  * arch_remove_memory() must take all of it down again.  When hot-added
@@ -1055,8 +1070,12 @@ static void hr_hotadd_test(struct kunit *test)
 	unsigned long size = max3((unsigned long)SZ_1G, CONT_PMD_SIZE,
 				  pud_sect_supported() ? PUD_SIZE : 0UL);
 	struct range plug = mhp_get_pluggable_range(true);
-	/* The top of the linear window, or of what the PA size can address. */
-	u64 top = min_t(u64, __pa(geo.lin_hi - 1), plug.end) + 1;
+	/*
+	 * The top of the linear window, or of what sparsemem can describe
+	 * (hr_pluggable_test checks that hot-add itself keeps below that).
+	 */
+	u64 top = min3((u64)__pa(geo.lin_hi - 1), (u64)plug.end,
+		       (1ULL << MAX_PHYSMEM_BITS) - 1) + 1;
 	phys_addr_t phys = ALIGN_DOWN(top - 2 * size, size);
 	unsigned long va = (unsigned long)__va(phys);
 	unsigned long vs = (unsigned long)pfn_to_page(PHYS_PFN(phys));
@@ -1315,6 +1334,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE_PARAM(hr_teardown_test, hr_gen_params),
 	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
 	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
+	KUNIT_CASE(hr_pluggable_test),
 	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
 	{}
 };
