@@ -28,7 +28,8 @@ rm -rf "$log"
 mkdir -p "$log"
 
 for k in $(seq 1 "$n"); do
-	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' \
+	# The Subject header may be folded over two lines.
+	subject=$(sed -n '/^Subject:/{N;s/\n / /;s/\n.*//;s/^Subject: \[PATCH[^]]*\] //p}' \
 		"$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-' | sed -n "${k}p")")
 	echo "bisect-check: patch $k/$n: $subject"
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patch $k does not apply"
