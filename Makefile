@@ -10,7 +10,7 @@ include ci/base.conf
 CONFIG ?= 4k-52
 # The CI tier: 4K, 16K and 64K pages; 2, 3, 4 and 5 levels; one run-time
 # fallback from 52 bits.
-TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52-a72
+TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 export KDIR PATCHES UPTO JOBS

@@ -1032,17 +1032,25 @@ static void hr_offline_test(struct kunit *test)
 
 /*
  * Hot-add must refuse physical addresses that sparsemem cannot describe:
- * sparse_add_section() has no mem_section for them.
+ * sparse_add_section() has no mem_section for them.  Both kinds of hot-add
+ * are checked: memory that gets a linear map (add_memory()) and ZONE_DEVICE
+ * memory that does not (memremap_pages() of MEMORY_DEVICE_PRIVATE).
  */
 static void hr_pluggable_test(struct kunit *test)
 {
-	struct range plug = mhp_get_pluggable_range(true);
+	static const bool need_mapping[] = { false, true };
 	u64 sparse_end = (1ULL << MAX_PHYSMEM_BITS) - 1;
+	int i;
 
-	KUNIT_EXPECT_LE_MSG(test, (u64)plug.end, sparse_end,
-			    "hot-add accepts [%llx, %llx] but sparsemem ends at %llx (MAX_PHYSMEM_BITS %d)",
-			    (u64)plug.start, (u64)plug.end, sparse_end,
-			    MAX_PHYSMEM_BITS);
+	for (i = 0; i < ARRAY_SIZE(need_mapping); i++) {
+		struct range plug = mhp_get_pluggable_range(need_mapping[i]);
+
+		KUNIT_EXPECT_LE_MSG(test, (u64)plug.end, sparse_end,
+				    "hot-add (%s) accepts [%llx, %llx] but sparsemem ends at %llx (MAX_PHYSMEM_BITS %d)",
+				    need_mapping[i] ? "mapped" : "unmapped",
+				    (u64)plug.start, (u64)plug.end, sparse_end,
+				    MAX_PHYSMEM_BITS);
+	}
 }
 
 /*
