@@ -13,24 +13,27 @@ CONFIG ?= 4k-52
 TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
-export KDIR PATCHES UPTO JOBS
+# DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
+SUMMARY := ci/summary.py $(if $(DEBUG),--prefix=debug-)
+
+export KDIR PATCHES UPTO JOBS DEBUG
 
 .PHONY: all test matrix kunit check-config deps tree series bisect-check \
-	mutants clean help
+	mutants coverage dashboard dashboard-check clean help
 
 all: check-config deps tree
-	@ci/kunit-run.sh $(CONFIG); ci/summary.py $(CONFIG)
+	@ci/kunit-run.sh $(CONFIG); $(SUMMARY) $(CONFIG)
 
 test: deps tree
 	@for r in $(TEST_RUNS); do ci/kunit-run.sh $$r || true; done; \
-	ci/summary.py --table $(TEST_RUNS)
+	$(SUMMARY) --table $(TEST_RUNS)
 
 matrix: deps tree
 	@for r in $(MATRIX_RUNS); do ci/kunit-run.sh $$r || true; done; \
-	ci/summary.py --table $(MATRIX_RUNS)
+	$(SUMMARY) --table $(MATRIX_RUNS)
 
 kunit: check-config deps tree
-	@ci/kunit-run.sh $(CONFIG); ci/summary.py $(CONFIG)
+	@ci/kunit-run.sh $(CONFIG); $(SUMMARY) $(CONFIG)
 
 check-config:
 	@$(if $(filter $(CONFIG),$(MATRIX_RUNS)),true,\
@@ -54,8 +57,24 @@ bisect-check: deps tree
 mutants: deps tree
 	@ci/mutants.sh $(BISECT_RUN)
 
+# gcov kernels for the make test runs (all of ci/matrix with MATRIX=1),
+# lcov and genhtml report, dashboard.
+COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
+coverage: deps tree
+	@for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
+	coverage/report.sh $(COVERAGE_RUNS); \
+	ci/summary.py --prefix=cov- $(COVERAGE_RUNS)
+
+# The dashboard again, from whatever results and tracefiles build/ holds.
+dashboard:
+	@coverage/report.sh $(MATRIX_RUNS)
+
+# Render the dashboard in headless Chromium (installed when missing).
+dashboard-check: dashboard
+	@coverage/check-dashboard.sh
+
 clean:
-	rm -rf build/results build/kunit build/kunit-kdir build/series
+	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage
 
 help:
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit run, summary"
@@ -65,6 +84,9 @@ help:
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
+	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"
+	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
+	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"
 	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
 	@echo "make deps            install missing Debian packages (as root)"
 	@echo "make clean           remove build folders and results, keep build/linux"

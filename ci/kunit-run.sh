@@ -12,46 +12,40 @@
 # console log) and RUN.out (kunit.py's own output).
 #
 # Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT,
-# KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused).
+# KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused),
+# DEBUG=1 (add kconfigs/debug.config: a debug kernel in its own folder,
+# results named debug-RUN.*).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:?usage: ci/kunit-run.sh RUN}
 
-die() {
-	echo "kunit-run: error: $*" >&2
-	exit 1
-}
+prog=kunit-run
+. "$top/ci/run-common.sh"
 
-line=$(awk -v r="$run" '$1 == r { print $2, $3 }' "$top/ci/matrix")
-[ -n "$line" ] ||
-	die "unknown configuration '$run': use one of: $(awk '!/^#/ { printf "%s ", $1 }' "$top/ci/matrix")"
-read -r kconfig target <<<"$line"
-
-tree=${KDIR:-$top/build/linux}
-[ -x "$tree/tools/testing/kunit/kunit.py" ] ||
-	die "no prepared tree at $tree: run 'make tree' first"
 if [ -n "${KDIR:-}" ]; then
 	# One set of build folders per foreign tree.
 	outroot="$top/build/kunit-kdir/$(echo "$KDIR" | sha1sum | cut -c1-8)"
 else
 	outroot="$top/build/kunit"
 fi
+fragments=("$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config")
+name=$run
 out="$outroot/$kconfig"
+timeout=${KUNIT_TIMEOUT:-180}
+if [ -n "${DEBUG:-}" ]; then
+	fragments+=("$top/kconfigs/debug.config")
+	name=debug-$run
+	out="$outroot/$kconfig-debug"
+	timeout=${KUNIT_TIMEOUT:-900}
+fi
 res="$top/build/results"
-mkdir -p "$out" "$res" "$top/build/ccache-bin"
-rm -f "$res/$run".{json,ktap,out}
-
-# ccache in front of the cross compiler, without touching the system.
-ln -sf "$(command -v ccache)" "$top/build/ccache-bin/aarch64-linux-gnu-gcc"
-export PATH="$top/build/ccache-bin:$PATH"
-# Paths relative to the checkout, so that another clone hits the same cache.
-export CCACHE_BASEDIR="$top"
+mkdir -p "$out" "$res"
+rm -f "$res/$name".{json,ktap,out,seconds}
 
 # Everything that decides the kernel image.  A foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
-key=$(cat "$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config" \
-	"$top"/kunit/*.c "$top/kunit/qemu/arm64-$target.py" \
+key=$(cat "${fragments[@]}" "$top"/kunit/*.c "$top/kunit/qemu/arm64-$target.py" \
 	"$tree/.git/hotremove-state" 2>/dev/null | sha1sum | cut -c1-16)
 if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||
    [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||
@@ -65,39 +59,40 @@ fi
 args=(
 	--build_dir="$out"
 	--qemu_config="$top/kunit/qemu/arm64-$target.py"
-	--timeout="${KUNIT_TIMEOUT:-180}"
-	--json="$res/$run.json"
+	--timeout="$timeout"
+	--json="$res/$name.json"
 )
 if [ "$mode" = run ]; then
+	for f in "${fragments[@]}"; do
+		args+=(--kunitconfig="$f")
+	done
 	args+=(
-		--kunitconfig="$top/kunit/.kunitconfig"
-		--kunitconfig="$top/kconfigs/$kconfig.config"
 		--cross_compile=aarch64-linux-gnu-
 		--jobs="${JOBS:-$(nproc)}"
 	)
 fi
 
-echo "kunit-run: $run ($kconfig on -cpu $target): kunit.py $mode"
+echo "kunit-run: $name ($kconfig${DEBUG:+ + debug} on -cpu $target): kunit.py $mode"
 start=$(date +%s)
 # kunit.py and its QEMU get their own process group, so that an interrupted
 # run leaves no QEMU behind.
 set +e
 setsid "$tree/tools/testing/kunit/kunit.py" "$mode" "${args[@]}" \
-	>"$res/$run.out" 2>&1 &
+	>"$res/$name.out" 2>&1 &
 pid=$!
 trap 'kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
 wait $pid
 rc=$?
 trap - INT TERM
 set -e
-cp "$out/test.log" "$res/$run.ktap" 2>/dev/null || true
-echo "$(( $(date +%s) - start ))" >"$res/$run.seconds"
+cp "$out/test.log" "$res/$name.ktap" 2>/dev/null || true
+echo "$(( $(date +%s) - start ))" >"$res/$name.seconds"
 
 # kunit.py boots the kernel only after a good build: remember that build.
 # A forced build (a mutant tree, say) is never reused.
 if [ "$mode" = run ] && [ -z "${KUNIT_FORCE_BUILD:-}" ] &&
-   grep -q "Starting KUnit Kernel" "$res/$run.out"; then
+   grep -q "Starting KUnit Kernel" "$res/$name.out"; then
 	echo "$key" >"$out/.hotremove-key"
 fi
-tail -n 3 "$res/$run.out" | sed "s/^/  $run: /"
+tail -n 3 "$res/$name.out" | sed "s/^/  $name: /"
 exit $rc

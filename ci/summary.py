@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise KUnit runs: ci/summary.py [--table] RUN...
+"""Summarise KUnit runs: ci/summary.py [--table] [--prefix=P] RUN...
 
 Reads build/results/RUN.json (written by kunit.py --json) and RUN.ktap (the
 console log) for each run, prints one line per run and, with --table, a
 case-by-run table, then the closing line 'N passed, N failed, N skipped'.
+With --prefix=P it reads P+RUN.* instead (cov- for the coverage kernels)
+and writes summary-P.json rather than summary.json.
 
-A run without results (no boot, no KTAP), with fewer than MIN_CASES cases, or
-without the suite's configuration line counts as one failure.  Skips are
-reported apart and make the exit status non-zero: every case the suite
-generates must run in the harness's QEMU targets.
+A run without results (no boot, no KTAP), with fewer than MIN_CASES cases,
+without the suite's configuration line, or whose console shows a kernel
+report (panic, oops, BUG, WARNING other than the one the split cases
+provoke, KASAN, lockdep and the like: ci/logscan.py) counts as one failure.
+Skips are reported apart and make the exit status non-zero: every case the
+suite generates must run in the harness's QEMU targets.
 """
 import json
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import logscan  # noqa: E402
 
 MIN_CASES = 20
 SUITE = 'arm64_mm_hotremove'
@@ -44,10 +51,13 @@ def load(run):
     except (OSError, ValueError):
         return [], None, 'no results (build failed, no boot or no KTAP)'
     config = None
+    reports = []
     try:
         with open(ktap, errors='replace') as f:
-            m = CONFIG_RE.search(f.read())
-            config = m.groups() if m else None
+            log = f.read()
+        m = CONFIG_RE.search(log)
+        config = m.groups() if m else None
+        reports = logscan.scan(log.splitlines())
     except OSError:
         pass
     if not cases:
@@ -56,11 +66,17 @@ def load(run):
         return cases, config, f'only {len(cases)} cases, want {MIN_CASES}'
     if config is None:
         return cases, config, 'no configuration line in the KTAP log'
+    if reports:
+        kind, n, line = reports[0]
+        return cases, config, (f'{len(reports)} kernel report(s) in the log, '
+                               f'first: {kind} at line {n}: {line}')
     return cases, config, None
 
 
 def main(argv):
     table = '--table' in argv
+    prefix = ''.join(a.split('=', 1)[1] for a in argv
+                     if a.startswith('--prefix='))
     runs = [a for a in argv if not a.startswith('--')]
     passed = failed = skipped = 0
     per_run = {}
@@ -68,7 +84,7 @@ def main(argv):
     print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
           f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
     for run in runs:
-        cases, config, problem = load(run)
+        cases, config, problem = load(prefix + run)
         per_run[run] = dict(cases)
         p = sum(1 for _, s in cases if s == 'PASS')
         s = sum(1 for _, s in cases if s == 'SKIP')
@@ -80,7 +96,7 @@ def main(argv):
         verdict = problem or ('FAIL' if f else 'SKIPPED CASES' if s else 'ok')
         secs = ''
         try:
-            with open(os.path.join(RESULTS, run + '.seconds')) as fh:
+            with open(os.path.join(RESULTS, prefix + run + '.seconds')) as fh:
                 secs = f' ({fh.read().strip()} s)'
         except OSError:
             pass
@@ -110,7 +126,8 @@ def main(argv):
         print("'.' pass, 'F' fail, 's' skip, '-' not generated in that run")
 
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, 'summary.json'), 'w') as fh:
+    name = f'summary-{prefix.rstrip("-")}.json' if prefix else 'summary.json'
+    with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump({'runs': summary, 'passed': passed, 'failed': failed,
                    'skipped': skipped}, fh, indent=2)
     print(f'{passed} passed, {failed} failed, {skipped} skipped')

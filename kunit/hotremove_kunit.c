@@ -27,7 +27,10 @@
  * (for example PUD blocks with 64K pages) are not generated there.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/hash.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -36,6 +39,7 @@
 #include <linux/mmzone.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
+#include <linux/vmalloc.h>
 #include <asm/memory.h>
 #include <asm/mmu.h>
 #include <asm/pgalloc.h>
@@ -1054,6 +1058,52 @@ static void hr_pluggable_test(struct kunit *test)
 }
 
 /*
+ * A physical range of the given size (a power of two) for the arch hot-add
+ * cases: below the top of the linear window, or of what sparsemem can
+ * describe (hr_pluggable_test checks that hot-add itself keeps below that).
+ */
+static phys_addr_t hr_hotadd_phys(unsigned long size)
+{
+	struct range plug = mhp_get_pluggable_range(true);
+	u64 top = min3((u64)__pa(geo.lin_hi - 1), (u64)plug.end,
+		       (1ULL << MAX_PHYSMEM_BITS) - 1) + 1;
+
+	return ALIGN_DOWN(top - 2 * size, size);
+}
+
+/* The range of an arch hot-add case and where it is mapped. */
+struct hr_hotadd {
+	phys_addr_t phys;
+	unsigned long size, va, vs, ve;
+	unsigned long saved_max_pfn, saved_max_low_pfn;
+};
+
+static void hr_hotadd_init(struct kunit *test, struct hr_hotadd *h,
+			   unsigned long size)
+{
+	h->size = size;
+	h->phys = hr_hotadd_phys(size);
+	h->va = (unsigned long)__va(h->phys);
+	h->vs = (unsigned long)pfn_to_page(PHYS_PFN(h->phys));
+	h->ve = h->vs + PHYS_PFN(size) * sizeof(struct page);
+	h->saved_max_pfn = max_pfn;
+	h->saved_max_low_pfn = max_low_pfn;
+	/*
+	 * With 52-bit VA and 48-bit PA this lies below the linear window, but
+	 * still far above RAM: check it is unused instead.
+	 */
+	KUNIT_ASSERT_GE(test, h->phys, (phys_addr_t)memblock_end_of_DRAM());
+	KUNIT_ASSERT_TRUE(test, mhp_range_allowed(h->phys, size, true));
+}
+
+/* arch_add_memory() raised max_pfn: put it back. */
+static void hr_hotadd_restore(const struct hr_hotadd *h)
+{
+	max_pfn = h->saved_max_pfn;
+	max_low_pfn = h->saved_max_low_pfn;
+}
+
+/*
  * The real arch path: arch_add_memory() maps a physical range with no memory
  * behind it (never onlined, never accessed) and populates its memmap, and
  * arch_remove_memory() must take all of it down again.  When hot-added
@@ -1077,46 +1127,30 @@ static void hr_hotadd_test(struct kunit *test)
 	unsigned long block = memory_block_size_bytes();
 	unsigned long size = max3((unsigned long)SZ_1G, CONT_PMD_SIZE,
 				  pud_sect_supported() ? PUD_SIZE : 0UL);
-	struct range plug = mhp_get_pluggable_range(true);
-	/*
-	 * The top of the linear window, or of what sparsemem can describe
-	 * (hr_pluggable_test checks that hot-add itself keeps below that).
-	 */
-	u64 top = min3((u64)__pa(geo.lin_hi - 1), (u64)plug.end,
-		       (1ULL << MAX_PHYSMEM_BITS) - 1) + 1;
-	phys_addr_t phys = ALIGN_DOWN(top - 2 * size, size);
-	unsigned long va = (unsigned long)__va(phys);
-	unsigned long vs = (unsigned long)pfn_to_page(PHYS_PFN(phys));
-	unsigned long ve = vs + PHYS_PFN(size) * sizeof(struct page);
-	unsigned long saved_max_pfn = max_pfn, saved_max_low_pfn = max_low_pfn;
 	struct mhp_params params = { .pgprot = PAGE_KERNEL };
 	unsigned int lin_tables, vmem_tables;
+	struct hr_hotadd h;
 	int ret;
 
 	if (*blocks && can_set_direct_map())
 		kunit_skip(test, "hot-added memory is mapped with pages: boot with rodata=on");
-	/*
-	 * With 52-bit VA and 48-bit PA this lies below the linear window, but
-	 * still far above RAM: check it is unused instead.
-	 */
-	KUNIT_ASSERT_GE(test, phys, (phys_addr_t)memblock_end_of_DRAM());
-	KUNIT_ASSERT_TRUE(test, mhp_range_allowed(phys, size, true));
-	hr_snapshot(&c->probe, va, va + size, false);
+	hr_hotadd_init(test, &h, size);
+	hr_snapshot(&c->probe, h.va, h.va + size, false);
 	KUNIT_ASSERT_EQ(test, c->probe.nr_leaves, 0UL);
-	hr_snapshot(&c->probe, vs, ve, false);
+	hr_snapshot(&c->probe, h.vs, h.ve, false);
 	KUNIT_ASSERT_EQ(test, c->probe.nr_leaves, 0UL);
 
-	hr_snapshot(&c->before, va, va + size, false);
+	hr_snapshot(&c->before, h.va, h.va + size, false);
 	lin_tables = c->before.nr_tables;
-	hr_snapshot(&c->before, vs, ve, false);
+	hr_snapshot(&c->before, h.vs, h.ve, false);
 	vmem_tables = c->before.nr_tables;
 
 	mem_hotplug_begin();
-	ret = arch_add_memory(numa_mem_id(), phys, size, &params);
+	ret = arch_add_memory(numa_mem_id(), h.phys, size, &params);
 	mem_hotplug_done();
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
-	hr_snapshot(&c->mapped, va, va + size, false);
+	hr_snapshot(&c->mapped, h.va, h.va + size, false);
 	KUNIT_EXPECT_GT(test, c->mapped.nr_leaves, 0UL);
 	if (*blocks) {
 		KUNIT_EXPECT_GT_MSG(test, c->mapped.nr_blocks, 0UL,
@@ -1127,19 +1161,444 @@ static void hr_hotadd_test(struct kunit *test)
 	}
 
 	mem_hotplug_begin();
-	arch_remove_memory(phys, size, NULL, NULL);
+	arch_remove_memory(h.phys, size, NULL, NULL);
 	mem_hotplug_done();
-	max_pfn = saved_max_pfn;
-	max_low_pfn = saved_max_low_pfn;
+	hr_hotadd_restore(&h);
 
-	hr_snapshot(&c->after, va, va + size, false);
+	hr_snapshot(&c->after, h.va, h.va + size, false);
 	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
 	KUNIT_EXPECT_EQ_MSG(test, c->after.nr_tables, lin_tables,
 			    "linear map tables left behind");
-	hr_snapshot(&c->after, vs, ve, false);
+	hr_snapshot(&c->after, h.vs, h.ve, false);
 	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
 	KUNIT_EXPECT_EQ_MSG(test, c->after.nr_tables, vmem_tables,
 			    "vmemmap tables left behind");
+}
+
+static bool hr_same_tables(const struct hr_snap *a, const struct hr_snap *b)
+{
+	unsigned int i;
+
+	if (a->nr_tables != b->nr_tables || a->overflow || b->overflow)
+		return false;
+	for (i = 0; i < a->nr_tables; i++)
+		if (!hr_snap_has(b, &a->tables[i]))
+			return false;
+	return true;
+}
+
+static void hr_count_levels(const struct hr_snap *s,
+			    unsigned int count[HR_NR_LEVELS])
+{
+	unsigned int i;
+
+	memset(count, 0, HR_NR_LEVELS * sizeof(*count));
+	for (i = 0; i < s->nr_tables; i++)
+		count[s->tables[i].level]++;
+}
+
+#define HR_CYCLES	1000
+
+/*
+ * Add and remove one memory block HR_CYCLES times through the arch path.
+ * free_empty_tables() keeps every table that reaches past the floor or
+ * ceiling of its region; what it keeps must be reused by the next add and
+ * never accumulate.  After each removal, the tables that map the block's
+ * linear map and vmemmap must be exactly the pages that did before the
+ * first add.  The KTAP log reports them per level.
+ */
+static void hr_cycles_test(struct kunit *test)
+{
+	struct hr_case_ctx *c = test->priv;
+	unsigned long size = memory_block_size_bytes();
+	struct mhp_params params = { .pgprot = PAGE_KERNEL };
+	unsigned int lin[HR_NR_LEVELS], vmem[HR_NR_LEVELS];
+	unsigned int i, changed = 0, first = 0;
+	struct hr_hotadd h;
+	int ret = 0;
+
+	hr_hotadd_init(test, &h, size);
+	/* before: the linear map's tables, probe: the vmemmap's. */
+	hr_snapshot(&c->before, h.va, h.va + size, false);
+	hr_snapshot(&c->probe, h.vs, h.ve, false);
+	KUNIT_ASSERT_EQ(test, c->before.nr_leaves + c->probe.nr_leaves, 0UL);
+
+	for (i = 1; i <= HR_CYCLES; i++) {
+		mem_hotplug_begin();
+		ret = arch_add_memory(numa_mem_id(), h.phys, size, &params);
+		if (!ret)
+			arch_remove_memory(h.phys, size, NULL, NULL);
+		mem_hotplug_done();
+		if (ret)
+			break;
+		hr_snapshot(&c->after, h.va, h.va + size, false);
+		hr_snapshot(&c->mapped, h.vs, h.ve, false);
+		if (c->after.nr_leaves || c->mapped.nr_leaves ||
+		    !hr_same_tables(&c->after, &c->before) ||
+		    !hr_same_tables(&c->mapped, &c->probe)) {
+			if (!changed++)
+				first = i;
+		}
+	}
+	hr_hotadd_restore(&h);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "arch_add_memory() failed in cycle %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, changed, 0U,
+			    "tables or leaves differ from those before the first add in %u of %u cycles, first in cycle %u",
+			    changed, HR_CYCLES, first);
+
+	hr_count_levels(&c->after, lin);
+	hr_count_levels(&c->mapped, vmem);
+	kunit_info(test,
+		   "%u cycles of %lu MiB at %llx: tables kept after each removal (pte/pmd/pud/p4d): linear map %u/%u/%u/%u, vmemmap %u/%u/%u/%u\n",
+		   HR_CYCLES, size >> 20, (u64)h.phys, lin[HR_PTE], lin[HR_PMD],
+		   lin[HR_PUD], lin[HR_P4D], vmem[HR_PTE], vmem[HR_PMD],
+		   vmem[HR_PUD], vmem[HR_P4D]);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Which table pages can the vmemmap and the linear map share with other
+ * kernel regions, whose walkers (vmalloc, ioremap, fixmap, ptdump) do not
+ * take the memory hotplug lock?  A table at some level covers an aligned
+ * span of that level; it is shared when the span holds addresses that
+ * hot-remove may tear down and addresses of another region.  The teardown
+ * may free a table only when its span lies within the floor and ceiling it
+ * is given (free_empty_tables()), so no shared table may lie within them.
+ * The case reports every shared table and checks that rule for the lowest
+ * and highest address hot-remove can reach in each region, then does a
+ * real populate and vmemmap_free() at the top of the vmemmap window and
+ * checks that the tables there and the mappings above it are unchanged.
+ */
+struct hr_region_span {
+	const char *name;
+	unsigned long start, end;
+};
+
+static unsigned int hr_check_shared(struct kunit *test, const char *region,
+				    unsigned long lo, unsigned long hi,
+				    unsigned long floor, unsigned long ceiling,
+				    const struct hr_region_span *others,
+				    unsigned int nr_others)
+{
+	unsigned long ends[] = { lo, hi - 1 };
+	unsigned int shared = 0, lvl, e, o;
+
+	for (lvl = HR_PTE; lvl < HR_NR_LEVELS; lvl++) {
+		if (!geo.real[lvl])
+			continue;
+		for (e = 0; e < ARRAY_SIZE(ends); e++) {
+			unsigned long first = ALIGN_DOWN(ends[e], geo.span[lvl]);
+			unsigned long last = first + (geo.span[lvl] - 1);
+			bool inside = first >= floor && last <= ceiling - 1;
+
+			if (e && first == ALIGN_DOWN(lo, geo.span[lvl]))
+				break;	/* one table covers both ends */
+			for (o = 0; o < nr_others; o++) {
+				if (others[o].start >= others[o].end ||
+				    last < others[o].start ||
+				    first > others[o].end - 1)
+					continue;
+				shared++;
+				kunit_info(test,
+					   "%s %s table [%lx, %lx] is shared with %s [%lx, %lx): %s\n",
+					   region, hr_level_name[lvl], first, last,
+					   others[o].name, others[o].start,
+					   others[o].end,
+					   inside ? "WITHIN floor/ceiling" :
+					   "kept by the floor/ceiling rule");
+				KUNIT_EXPECT_FALSE_MSG(test, inside,
+						       "hot-remove may free a %s table that %s uses",
+						       hr_level_name[lvl], others[o].name);
+			}
+		}
+	}
+	return shared;
+}
+
+static void hr_shared_test(struct kunit *test)
+{
+	struct hr_case_ctx *c = test->priv;
+	struct range plug = mhp_get_pluggable_range(true);
+	unsigned long vmem_lo = (unsigned long)pfn_to_page(PHYS_PFN(plug.start));
+	unsigned long vmem_hi = (unsigned long)pfn_to_page(PHYS_PFN(plug.end)) +
+				sizeof(struct page);
+	const struct hr_region_span others[] = {
+		{ "linear map", _PAGE_OFFSET(vabits_actual), PAGE_END },
+		{ "modules", MODULES_VADDR, MODULES_END },
+		{ "vmalloc", VMALLOC_START, VMALLOC_END },
+		{ "vmemmap", VMEMMAP_START, VMEMMAP_END },
+		{ "PCI I/O", PCI_IO_START, PCI_IO_END },
+		{ "fixmap", FIXADDR_TOT_START, FIXADDR_TOP },
+#ifdef CONFIG_KASAN
+		{ "KASAN shadow", KASAN_SHADOW_START, KASAN_SHADOW_END },
+#endif
+	};
+	unsigned long top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
+	struct hr_range r = { top - geo.sect_vmemmap, top };
+	struct hr_plan p = { .region = HR_VMEMMAP };
+	unsigned int lin_shared, vmem_shared;
+
+	vmem_hi = min(vmem_hi, (unsigned long)VMEMMAP_END);
+	/* The vmemmap is not shared with itself, nor the linear map. */
+	vmem_shared = hr_check_shared(test, "vmemmap", vmem_lo, vmem_hi,
+				      VMEMMAP_START, VMEMMAP_END, others, 3);
+	vmem_shared += hr_check_shared(test, "vmemmap", vmem_lo, vmem_hi,
+				       VMEMMAP_START, VMEMMAP_END, others + 4,
+				       ARRAY_SIZE(others) - 4);
+	lin_shared = hr_check_shared(test, "linear map",
+				     (unsigned long)__va(plug.start),
+				     (unsigned long)__va(plug.end) + 1,
+				     PAGE_OFFSET, PAGE_END, others + 1,
+				     ARRAY_SIZE(others) - 1);
+	kunit_info(test, "shared tables: vmemmap %u, linear map %u\n",
+		   vmem_shared, lin_shared);
+
+	/* The real teardown at the top of the vmemmap window. */
+	hr_snapshot(&c->before, r.start, r.end, false);
+	KUNIT_ASSERT_EQ(test, c->before.nr_leaves, 0UL);
+	hr_snapshot(&c->probe, geo.vmem_hi, FIXADDR_TOP, false);
+	KUNIT_ASSERT_EQ(test, hr_map(test, &p, &r), 0);
+	vmemmap_free(r.start, r.end, NULL);
+	hr_snapshot(&c->after, r.start, r.end, false);
+	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
+	KUNIT_EXPECT_TRUE_MSG(test, hr_same_tables(&c->before, &c->after),
+			      "tables at the top of the vmemmap changed: %u before, %u after",
+			      c->before.nr_tables, c->after.nr_tables);
+	hr_snapshot(&c->after, geo.vmem_hi, FIXADDR_TOP, false);
+	KUNIT_EXPECT_EQ_MSG(test, c->after.leaf_hash, c->probe.leaf_hash,
+			    "mappings above the vmemmap changed");
+	KUNIT_EXPECT_TRUE(test, hr_same_tables(&c->probe, &c->after));
+}
+
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Walkers that do not take the memory hotplug lock, against hot-remove.
+ * Threads map, write and verify memory in the regions next to the vmemmap
+ * and the linear map while other threads populate and tear down the top of
+ * the vmemmap window and of the linear window with the real helpers, and a
+ * ptdump-style reader walks all of it under get_online_mems():
+ *
+ *  - vmalloc: __vmalloc_node_range() aimed at the top of vmalloc, the
+ *    region below the vmemmap;
+ *  - ioremap: a VM_IOREMAP area at the top of vmalloc mapped with
+ *    ioremap_page_range() to a page of RAM, written through the mapping and
+ *    read back through the linear map;
+ *  - PCI I/O: vmap_page_range() at PCI_IO_START, the region above the
+ *    vmemmap, as pci_remap_iospace() does, checked the same way.
+ *
+ * Every thread checks what it wrote through its own mapping in every round.
+ * Bounded by round counts; needs no particular timing.  Run it with several
+ * CPUs (the harness's QEMU targets have two) for real concurrency.
+ */
+#define HR_STRESS_ROUNDS	500
+#define HR_STRESS_SPAN		SZ_64M
+
+enum hr_stress_kind {
+	HR_ST_VMALLOC, HR_ST_IOREMAP, HR_ST_PCI_IO, HR_ST_VMEMMAP, HR_ST_LINEAR,
+	HR_ST_READER, HR_ST_NR
+};
+
+static const char * const hr_stress_name[HR_ST_NR] = {
+	"vmalloc", "ioremap", "PCI I/O", "vmemmap teardown",
+	"linear map teardown", "ptdump-style reader",
+};
+
+struct hr_stress {
+	struct kunit *test;
+	struct completion done;
+	atomic_t errors;
+	atomic_t rounds[HR_ST_NR];
+	struct hr_snap *snap;
+};
+
+struct hr_stress_arg {
+	struct hr_stress *st;
+	enum hr_stress_kind kind;
+};
+
+static bool hr_stress_fill_check(u64 *p, size_t size, u64 seed)
+{
+	size_t i, n = size / sizeof(*p);
+
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(p[i], seed ^ i);
+	cond_resched();
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(p[i]) != (seed ^ i))
+			return false;
+	return true;
+}
+
+/* Map a page of RAM at addr (ioremap or PCI I/O), write it, read it back. */
+static bool hr_stress_alias(unsigned long addr, struct page *page, u64 seed,
+			    bool pci_io)
+{
+	u64 *alias = (u64 *)addr, *lin = page_address(page);
+	size_t i, n = PAGE_SIZE / sizeof(u64);
+	int ret;
+
+	if (pci_io)
+		ret = vmap_page_range(addr, addr + PAGE_SIZE, page_to_phys(page),
+				      PAGE_KERNEL);
+	else
+		ret = ioremap_page_range(addr, addr + PAGE_SIZE,
+					 page_to_phys(page), PAGE_KERNEL);
+	if (ret)
+		return false;
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(alias[i], seed ^ i);
+	cond_resched();
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(alias[i]) != (seed ^ i) ||
+		    READ_ONCE(lin[i]) != (seed ^ i))
+			break;
+	if (pci_io)
+		vunmap_range(addr, addr + PAGE_SIZE);
+	return i == n;
+}
+
+static bool hr_stress_round(struct hr_stress_arg *a, unsigned int round)
+{
+	struct hr_stress *st = a->st;
+	unsigned long lo = VMALLOC_END - HR_STRESS_SPAN, hi = VMALLOC_END;
+	u64 seed = ((u64)a->kind << 32) | round;
+	unsigned long top;
+	bool ok = true;
+
+	switch (a->kind) {
+	case HR_ST_VMALLOC: {
+		size_t size = (1 + round % 4) * PAGE_SIZE;
+		u64 *p = __vmalloc_node_range(size, 1, lo, hi, GFP_KERNEL,
+					      PAGE_KERNEL, 0, NUMA_NO_NODE,
+					      __builtin_return_address(0));
+
+		if (!p)
+			return false;
+		ok = hr_stress_fill_check(p, size, seed);
+		vfree(p);
+		break;
+	}
+	case HR_ST_IOREMAP:
+	case HR_ST_PCI_IO: {
+		struct page *page = alloc_page(GFP_KERNEL);
+		struct vm_struct *area = NULL;
+		unsigned long addr;
+
+		if (!page)
+			return false;
+		if (a->kind == HR_ST_IOREMAP) {
+			area = __get_vm_area_caller(PAGE_SIZE, VM_IOREMAP, lo, hi,
+						    __builtin_return_address(0));
+			if (!area) {
+				__free_page(page);
+				return false;
+			}
+			addr = (unsigned long)area->addr;
+		} else {
+			/* The top of PCI I/O space: the harness's guests have no PCI. */
+			addr = PCI_IO_END - (1 + round % 8) * PAGE_SIZE;
+		}
+		ok = hr_stress_alias(addr, page, seed, !area);
+		if (area)
+			free_vm_area(area);
+		__free_page(page);
+		break;
+	}
+	case HR_ST_VMEMMAP: {
+		struct hr_plan p = { .region = HR_VMEMMAP };
+		struct hr_range r;
+
+		top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
+		r.start = top - geo.sect_vmemmap;
+		r.end = top;
+		mem_hotplug_begin();
+		ok = !hr_map(st->test, &p, &r);
+		vmemmap_free(r.start, r.end, NULL);
+		mem_hotplug_done();
+		break;
+	}
+	case HR_ST_LINEAR: {
+		struct hr_plan p = { .region = HR_LINEAR };
+		struct hr_range r;
+
+		top = ALIGN_DOWN(geo.lin_hi, PMD_SIZE);
+		r.start = top - PMD_SIZE;
+		r.end = top;
+		mem_hotplug_begin();
+		ok = !hr_map(st->test, &p, &r);
+		__remove_pgd_mapping(swapper_pg_dir, r.start, PMD_SIZE);
+		mem_hotplug_done();
+		break;
+	}
+	case HR_ST_READER:
+		/* What ptdump_walk_pgd() holds while it walks. */
+		get_online_mems();
+		hr_snapshot(st->snap, lo, FIXADDR_TOP, false);
+		put_online_mems();
+		break;
+	default:
+		break;
+	}
+	return ok;
+}
+
+static int hr_stress_thread(void *data)
+{
+	struct hr_stress_arg *a = data;
+	struct hr_stress *st = a->st;
+	unsigned int round;
+
+	for (round = 0; round < HR_STRESS_ROUNDS; round++) {
+		if (hr_stress_round(a, round))
+			atomic_inc(&st->rounds[a->kind]);
+		else
+			atomic_inc(&st->errors);
+		cond_resched();
+	}
+	complete(&st->done);
+	return 0;
+}
+
+static void hr_stress_test(struct kunit *test)
+{
+	struct hr_stress *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct hr_stress_arg *args;
+	unsigned int i, started = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	args = kunit_kcalloc(test, HR_ST_NR, sizeof(*args), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, args);
+	st->snap = kunit_kzalloc(test, sizeof(*st->snap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st->snap);
+	/* The linear map thread aliases RAM below the top of its window. */
+	KUNIT_ASSERT_LE(test, hr_phys_off(ALIGN_DOWN(geo.lin_hi, PMD_SIZE) - PMD_SIZE) +
+			PMD_SIZE, (unsigned long)geo.alias_size);
+	st->test = test;
+	init_completion(&st->done);
+
+	for (i = 0; i < HR_ST_NR; i++) {
+		struct task_struct *t;
+
+		args[i].st = st;
+		args[i].kind = i;
+		t = kthread_run(hr_stress_thread, &args[i], "hr_stress/%u", i);
+		if (IS_ERR(t)) {
+			KUNIT_FAIL(test, "cannot start the %s thread", hr_stress_name[i]);
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		wait_for_completion(&st->done);
+
+	for (i = 0; i < started; i++)
+		kunit_info(test, "%s: %d of %d rounds\n", hr_stress_name[i],
+			   atomic_read(&st->rounds[i]), HR_STRESS_ROUNDS);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&st->errors), 0,
+			    "rounds that failed or read back wrong data");
+	kunit_info(test, "%u threads on %u CPUs\n", started, num_online_cpus());
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1344,6 +1803,9 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
 	KUNIT_CASE(hr_pluggable_test),
 	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
+	KUNIT_CASE_SLOW(hr_cycles_test),
+	KUNIT_CASE(hr_shared_test),
+	KUNIT_CASE_SLOW(hr_stress_test),
 	{}
 };
 

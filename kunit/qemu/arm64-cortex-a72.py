@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # arm64 QEMU target for the hot-remove suite: -cpu cortex-a72 (no LVA and no 16K granule: 64K 52-bit kernels fall back).
 # 2 GiB of RAM: the block-mapping cases alias 2 GiB of it from a 1 GiB boundary.
+# 2 CPUs: the stress case (hr_stress_test) wants real concurrency.
 # rodata=on: hot-added memory may then be mapped with blocks, as on systems
 # that cannot change the linear map after boot (the hot-add cases need it).
 from ..qemu_config import QemuArchParams
@@ -13,4 +14,4 @@ CONFIG_SERIAL_AMBA_PL011_CONSOLE=y''',
 			   kernel_path='arch/arm64/boot/Image.gz',
 			   kernel_command_line='console=ttyAMA0 rodata=on',
 			   extra_qemu_params=['-machine', 'virt', '-cpu', 'cortex-a72',
-					      '-m', '2048'])
+					      '-m', '2048', '-smp', '2'])

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# One coverage run: ci/coverage-run.sh RUN
+#
+# Builds RUN's kernel (ci/matrix) with gcov-kernel in build/coverage/<kconfig>
+# (kunit.py build: the suite's kunitconfig, the page-table fragment and
+# coverage/gcov.config), boots it with an initramfs whose /init prints the
+# gcov counters after the KUnit suite ran, writes them back next to the
+# objects and captures them with lcov.
+#
+# Profiled: every C file of arch/arm64/mm/ but the suite itself, and
+# mm/memory_hotplug.c, mm/sparse-vmemmap.c and mm/sparse.c.  The choice is
+# made with per-object GCOV_PROFILE_<name>.o=y on the make command line, so
+# the tree stays untouched; objects of the same name elsewhere get counters
+# too and are dropped by lcov --extract.
+#
+# Results: build/results/cov-RUN.{ktap,json,seconds} (console, kunit.py's
+# JSON of the suite's results) and build/coverage/RUN.info (lcov).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=${1:?usage: ci/coverage-run.sh RUN}
+
+prog=coverage-run
+. "$top/ci/run-common.sh"
+command -v lcov >/dev/null || die "lcov is missing: run 'make deps' as root"
+
+out="$top/build/coverage/$kconfig"
+res="$top/build/results"
+mkdir -p "$out" "$res"
+rm -f "$res/cov-$run".{ktap,json,seconds} "$top/build/coverage/$run.info"
+
+make_opts=()
+for f in "$tree"/arch/arm64/mm/*.c; do
+	case $f in
+	*_kunit.c) ;;
+	*) make_opts+=(--make_options="GCOV_PROFILE_$(basename "${f%.c}").o=y") ;;
+	esac
+done
+for o in memory_hotplug sparse-vmemmap sparse; do
+	make_opts+=(--make_options="GCOV_PROFILE_$o.o=y")
+done
+
+start=$(date +%s)
+echo "coverage-run: $run ($kconfig on -cpu $target): build"
+"$tree/tools/testing/kunit/kunit.py" build \
+	--build_dir="$out" \
+	--kunitconfig="$top/kunit/.kunitconfig" \
+	--kunitconfig="$top/kconfigs/$kconfig.config" \
+	--kunitconfig="$top/coverage/gcov.config" \
+	--qemu_config="$top/kunit/qemu/arm64-$target.py" \
+	--cross_compile=aarch64-linux-gnu- \
+	--jobs="${JOBS:-$(nproc)}" "${make_opts[@]}" >"$res/cov-$run.build" 2>&1 ||
+	die "build failed, see $res/cov-$run.build"
+
+cpio="$top/build/coverage/init.cpio"
+"$top/ci/initramfs.sh" "$cpio" "$top/coverage/init.sh"
+
+# Counters of an earlier run of this kernel must not leak into this one.
+find "$out" -name '*.gcda' -delete
+echo "coverage-run: $run: boot"
+rc=0
+"$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
+	--target "$target" --log "$res/cov-$run.ktap" \
+	--timeout "${KUNIT_TIMEOUT:-300}" --gcda-root "$out" || rc=1
+"$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$run.json" \
+	"$res/cov-$run.ktap" >/dev/null || rc=1
+
+lcov --quiet --capture --directory "$out" --base-directory "$out" \
+	--gcov-tool aarch64-linux-gnu-gcov --rc lcov_branch_coverage=1 \
+	--output-file "$out/all.info" 2>"$res/cov-$run.lcov" ||
+	die "lcov --capture failed, see $res/cov-$run.lcov"
+lcov --quiet --extract "$out/all.info" '*/arch/arm64/mm/*' \
+	'*/mm/memory_hotplug.c' '*/mm/sparse-vmemmap.c' '*/mm/sparse.c' \
+	--rc lcov_branch_coverage=1 \
+	--output-file "$top/build/coverage/$run.info" 2>>"$res/cov-$run.lcov" ||
+	die "lcov --extract failed, see $res/cov-$run.lcov"
+echo "$(($(date +%s) - start))" >"$res/cov-$run.seconds"
+exit $rc

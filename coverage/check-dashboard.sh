@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Render build/coverage/index.html in headless Chromium, from disk, as a
+# reviewer would open it: the results table (and, with coverage data, the
+# function table) must be in the rendered page.  Keeps a screenshot in
+# build/coverage/dashboard.png.  Installs Debian's chromium when missing.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cov="$top/build/coverage"
+page="$cov/index.html"
+
+die() {
+	echo "dashboard-check: error: $*" >&2
+	exit 1
+}
+
+[ -f "$page" ] || die "no dashboard at $page: run 'make dashboard' or 'make coverage' first"
+if ! command -v chromium >/dev/null; then
+	[ "$(id -u)" -eq 0 ] ||
+		die "chromium is missing: run 'sudo apt-get install chromium'"
+	echo "dashboard-check: installing chromium"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium >/dev/null
+fi
+
+browser=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars)
+dom=$("${browser[@]}" --dump-dom "file://$page" 2>/dev/null) ||
+	die "chromium could not load $page"
+grep -q '<table id="results">' <<<"$dom" ||
+	die "the rendered page has no results table"
+if [ -s "$cov/total.info" ]; then
+	grep -q '<table id="functions">' <<<"$dom" ||
+		die "coverage data exists but the rendered page has no function table"
+fi
+rm -f "$cov/dashboard.png"
+"${browser[@]}" --window-size=1400,2000 --screenshot="$cov/dashboard.png" \
+	"file://$page" >/dev/null 2>&1 || true
+[ -s "$cov/dashboard.png" ] || die "chromium wrote no screenshot"
+echo "dashboard-check: rendered $page; screenshot $cov/dashboard.png"

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write the results and coverage dashboard: one static HTML page.
+
+coverage/dashboard.py [--info TRACEFILE] RUN...
+
+build/coverage/index.html gets:
+ - the base version and the series and harness revisions it was made from;
+ - the results matrix, run by suite (the KUnit run of `make test` or `make
+   matrix`, and the KUnit run of the gcov kernel), with pass, fail and skip
+   counts, run times and a link to each log;
+ - line and branch coverage of each hot-remove function of
+   arch/arm64/mm/mmu.c, with its uncovered lines, and of each profiled file;
+ - a link to the lcov (genhtml) report.
+It also writes build/coverage/coverage.json with the same figures.
+Results come from build/results/ (kunit.py JSON, read by ci/summary.py);
+coverage from the merged lcov tracefile.
+"""
+
+import argparse
+import datetime
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, 'ci'))
+import summary  # noqa: E402
+
+COV = os.path.join(TOP, 'build', 'coverage')
+RESULTS = summary.RESULTS
+HOTREMOVE_FUNCS = re.compile(
+    r'^(unmap_hotplug_\w+|free_empty_\w+|free_hotplug_\w+|'
+    r'pgtable_range_aligned|vmemmap_free|__remove_pgd_mapping|'
+    r'arch_remove_memory|prevent_bootmem_remove_notifier|'
+    r'hotplug_leaf_size|hotplug_range_splits_leaf|hotremove_splits_leaf|'
+    r'hotplug_map_linear|arch_add_memory)$')
+# (suite title, results prefix): the prefix names build/results/<prefix>RUN.*
+SUITES = [('KUnit', ''), ('KUnit, gcov kernel', 'cov-')]
+
+
+def git(*args, cwd=TOP):
+    try:
+        return subprocess.run(['git', *args], cwd=cwd, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return '?'
+
+
+def base_version():
+    with open(os.path.join(TOP, 'ci', 'base.conf')) as f:
+        conf = dict(re.findall(r'^(\w+)=(\S+)', f.read(), re.M))
+    return f"{conf.get('BASE_PKG', '?')} {conf.get('BASE_VERSION', '?')}"
+
+
+def read_info(path):
+    """Parse an lcov tracefile: {source: {'fn', 'da', 'br'}}."""
+    files, cur = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith('SF:'):
+                cur = files.setdefault(line[3:], {'fn': {}, 'da': {}, 'br': {}})
+            elif cur is None:
+                continue
+            elif line.startswith('FN:'):
+                start, name = line[3:].split(',', 1)
+                cur['fn'][name] = int(start)
+            elif line.startswith('DA:'):
+                n, hits = line[3:].split(',')[:2]
+                cur['da'][int(n)] = cur['da'].get(int(n), 0) + int(hits)
+            elif line.startswith('BRDA:'):
+                n, block, branch, taken = line[5:].split(',')
+                key = (int(n), block, branch)
+                t = 0 if taken == '-' else int(taken)
+                cur['br'][key] = cur['br'].get(key, 0) + t
+            elif line == 'end_of_record':
+                cur = None
+    return files
+
+
+def function_end(source_lines, start):
+    """Line number of the closing brace (column 0) of the body at start."""
+    for n in range(start, len(source_lines) + 1):
+        if source_lines[n - 1].rstrip() == '}':
+            return n
+    return start
+
+
+def function_table(files):
+    rows = []
+    for path, rec in files.items():
+        if not path.endswith('arch/arm64/mm/mmu.c'):
+            continue
+        try:
+            with open(path) as f:
+                src = f.read().splitlines()
+        except OSError:
+            continue
+        for name, start in sorted(rec['fn'].items(), key=lambda x: x[1]):
+            if not HOTREMOVE_FUNCS.match(name):
+                continue
+            end = function_end(src, start)
+            lines = {n: h for n, h in rec['da'].items() if start <= n <= end}
+            br = {k: t for k, t in rec['br'].items() if start <= k[0] <= end}
+            rows.append({
+                'function': name, 'first_line': start, 'last_line': end,
+                'lines': len(lines),
+                'lines_hit': sum(1 for h in lines.values() if h),
+                'branches': len(br),
+                'branches_hit': sum(1 for t in br.values() if t),
+                'uncovered_lines': sorted(n for n, h in lines.items() if not h),
+                'uncovered_branch_lines': sorted({k[0] for k, t in br.items()
+                                                  if not t}),
+            })
+    return rows
+
+
+def file_table(files):
+    rows = []
+    for path, rec in sorted(files.items()):
+        rows.append({
+            'file': re.sub(r'^.*?/(arch/|mm/)', r'\1', path, count=1),
+            'lines': len(rec['da']),
+            'lines_hit': sum(1 for h in rec['da'].values() if h),
+            'branches': len(rec['br']),
+            'branches_hit': sum(1 for t in rec['br'].values() if t),
+        })
+    return rows
+
+
+def pct(hit, total):
+    return f'{100.0 * hit / total:.1f}%' if total else 'n/a'
+
+
+def results_cell(prefix, run):
+    name = prefix + run
+    if not os.path.exists(os.path.join(RESULTS, name + '.json')) and \
+       not os.path.exists(os.path.join(RESULTS, name + '.ktap')):
+        return None
+    cases, _, problem = summary.load(name)
+    p = sum(1 for _, s in cases if s == 'PASS')
+    s = sum(1 for _, s in cases if s == 'SKIP')
+    secs = None
+    try:
+        with open(os.path.join(RESULTS, name + '.seconds')) as f:
+            secs = int(f.read().strip())
+    except (OSError, ValueError):
+        pass
+    return {'passed': p, 'failed': len(cases) - p - s, 'skipped': s,
+            'problem': problem, 'seconds': secs, 'log': name + '.ktap'}
+
+
+def render(meta, runs, cells, funcs, files):
+    e = html.escape
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+           '<title>arm64 hot-remove: results and coverage</title>',
+           '<style>body{font-family:sans-serif;margin:2em;color:#222}'
+           'table{border-collapse:collapse;margin:1em 0}'
+           'td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}'
+           'th{background:#eee}td.l,th.l{text-align:left}'
+           '.ok{background:#d8f0d8}.bad{background:#f6caca}'
+           '.none{color:#888}.mid{background:#f8eec0}'
+           'code{font-size:90%}</style></head><body>',
+           '<h1>arm64 memory hot-remove: results and coverage</h1>',
+           '<table id="meta">']
+    for k, v in meta.items():
+        out.append(f'<tr><th class="l">{e(k)}</th><td class="l">{e(v)}</td></tr>')
+    out.append('</table>')
+
+    out.append('<h2>Results</h2><table id="results"><tr><th class="l">run</th>')
+    out += [f'<th>{e(title)}</th>' for title, _ in SUITES]
+    out.append('</tr>')
+    for run in runs:
+        out.append(f'<tr><td class="l">{e(run)}</td>')
+        for title, _ in SUITES:
+            c = cells[run].get(title)
+            if c is None:
+                out.append('<td class="none">not run</td>')
+                continue
+            bad = c['failed'] or c['skipped'] or c['problem']
+            text = f"{c['passed']} pass, {c['failed']} fail, {c['skipped']} skip"
+            if c['problem']:
+                text += f" ({c['problem']})"
+            if c['seconds'] is not None:
+                text += f", {c['seconds']} s"
+            out.append(f'<td class="{"bad" if bad else "ok"}">{e(text)} '
+                       f'<a href="../results/{e(c["log"])}">log</a></td>')
+        out.append('</tr>')
+    out.append('</table>')
+
+    out.append('<h2>Hot-remove functions of arch/arm64/mm/mmu.c</h2>')
+    if not funcs:
+        out.append('<p class="none">No coverage data: run <code>make coverage</code>.</p>')
+    else:
+        out.append('<table id="functions"><tr><th class="l">function</th>'
+                   '<th>lines</th><th>line coverage</th><th>branches</th>'
+                   '<th>branch coverage</th><th class="l">lines not run</th>'
+                   '<th class="l">lines with a branch not taken</th></tr>')
+        for f in funcs:
+            full = f['lines_hit'] == f['lines']
+            out.append(
+                f'<tr><td class="l"><code>{e(f["function"])}</code> '
+                f'(mmu.c:{f["first_line"]})</td>'
+                f'<td>{f["lines_hit"]}/{f["lines"]}</td>'
+                f'<td class="{"ok" if full else "bad"}">{pct(f["lines_hit"], f["lines"])}</td>'
+                f'<td>{f["branches_hit"]}/{f["branches"]}</td>'
+                f'<td class="{"ok" if f["branches_hit"] == f["branches"] else "mid"}">'
+                f'{pct(f["branches_hit"], f["branches"])}</td>'
+                f'<td class="l">{e(" ".join(map(str, f["uncovered_lines"])) or "none")}</td>'
+                f'<td class="l">{e(" ".join(map(str, f["uncovered_branch_lines"])) or "none")}</td></tr>')
+        lh = sum(f['lines_hit'] for f in funcs)
+        lt = sum(f['lines'] for f in funcs)
+        bh = sum(f['branches_hit'] for f in funcs)
+        bt = sum(f['branches'] for f in funcs)
+        out.append(f'<tr><th class="l">all</th><th>{lh}/{lt}</th><th>{pct(lh, lt)}</th>'
+                   f'<th>{bh}/{bt}</th><th>{pct(bh, bt)}</th><th></th><th></th></tr>')
+        out.append('</table>')
+        out.append('<h2>Profiled files</h2><table id="files"><tr><th class="l">file</th>'
+                   '<th>lines</th><th>line coverage</th><th>branches</th>'
+                   '<th>branch coverage</th></tr>')
+        for f in files:
+            out.append(f'<tr><td class="l"><code>{e(f["file"])}</code></td>'
+                       f'<td>{f["lines_hit"]}/{f["lines"]}</td>'
+                       f'<td>{pct(f["lines_hit"], f["lines"])}</td>'
+                       f'<td>{f["branches_hit"]}/{f["branches"]}</td>'
+                       f'<td>{pct(f["branches_hit"], f["branches"])}</td></tr>')
+        out.append('</table>')
+        out.append('<p><a href="html/index.html">lcov report (genhtml)</a></p>')
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--info', help='merged lcov tracefile')
+    ap.add_argument('runs', nargs='+')
+    args = ap.parse_args(argv)
+
+    tree = os.path.join(TOP, 'build', 'linux')
+    meta = {
+        'base': base_version(),
+        'series': git('describe', '--always', '--tags', 'series', cwd=tree)
+                  + ' (' + git('rev-parse', '--short', 'series', cwd=tree) + ')',
+        'harness': git('rev-parse', '--short', 'HEAD')
+                   + (' + uncommitted changes' if git('status', '--porcelain', '-uno') else ''),
+        'written': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+    }
+    cells = {run: {} for run in args.runs}
+    for run in args.runs:
+        for title, prefix in SUITES:
+            cells[run][title] = results_cell(prefix, run)
+    funcs, files = [], []
+    if args.info and os.path.exists(args.info):
+        info = read_info(args.info)
+        funcs, files = function_table(info), file_table(info)
+
+    os.makedirs(COV, exist_ok=True)
+    with open(os.path.join(COV, 'index.html'), 'w') as f:
+        f.write(render(meta, args.runs, cells, funcs, files))
+    with open(os.path.join(COV, 'coverage.json'), 'w') as f:
+        json.dump({'meta': meta, 'results': cells, 'functions': funcs,
+                   'files': files}, f, indent=2)
+    print(f'dashboard: {os.path.join(COV, "index.html")}')
+    if funcs:
+        lh = sum(f['lines_hit'] for f in funcs)
+        lt = sum(f['lines'] for f in funcs)
+        bh = sum(f['branches_hit'] for f in funcs)
+        bt = sum(f['branches'] for f in funcs)
+        print(f'dashboard: hot-remove functions: lines {lh}/{lt} ({pct(lh, lt)}), '
+              f'branches {bh}/{bt} ({pct(bh, bt)})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
