@@ -82,12 +82,34 @@ def read_info(path):
     return files
 
 
-def function_end(source_lines, start):
-    """Line number of the closing brace (column 0) of the body at start."""
-    for n in range(start, len(source_lines) + 1):
-        if source_lines[n - 1].rstrip() == '}':
-            return n
-    return start
+def function_spans(source_lines):
+    """(name, first line, last line) of every function definition.
+
+    Taken from the source, not from gcov's FN records: gcov leaves out a
+    function that was inlined everywhere, but still counts its lines.
+    Kernel style: the definition starts in column 0, its body opens with
+    a '{' line and closes with a '}' line, both in column 0.
+    """
+    spans = []
+    n = 0
+    while n < len(source_lines):
+        m = re.match(r'^[A-Za-z_][^;(]*?\b(\w+)\(', source_lines[n])
+        if not m or source_lines[n].rstrip().endswith(';'):
+            n += 1
+            continue
+        k = n
+        while k < len(source_lines) and source_lines[k].rstrip() != '{' and \
+                not source_lines[k].rstrip().endswith(';'):
+            k += 1
+        if k == len(source_lines) or source_lines[k].rstrip() != '{':
+            n = k + 1
+            continue
+        end = k
+        while end < len(source_lines) and source_lines[end].rstrip() != '}':
+            end += 1
+        spans.append((m.group(1), n + 1, end + 1))
+        n = end + 1
+    return spans
 
 
 def function_table(files):
@@ -100,10 +122,9 @@ def function_table(files):
                 src = f.read().splitlines()
         except OSError:
             continue
-        for name, start in sorted(rec['fn'].items(), key=lambda x: x[1]):
+        for name, start, end in function_spans(src):
             if not HOTREMOVE_FUNCS.match(name):
                 continue
-            end = function_end(src, start)
             lines = {n: h for n, h in rec['da'].items() if start <= n <= end}
             br = {k: t for k, t in rec['br'].items() if start <= k[0] <= end}
             rows.append({

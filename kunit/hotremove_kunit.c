@@ -1035,6 +1035,24 @@ static void hr_offline_test(struct kunit *test)
 }
 
 /*
+ * The notifier's other actions: MEM_OFFLINE of boot memory (which its own
+ * MEM_GOING_OFFLINE refusal should have made impossible) is reported and
+ * ignored, and actions other than offlining pass.
+ */
+static void hr_offline_actions_test(struct kunit *test)
+{
+	struct memory_notify arg = {
+		.start_pfn = PHYS_PFN(memblock_start_of_DRAM()),
+		.nr_pages = PAGES_PER_SECTION,
+	};
+
+	KUNIT_EXPECT_EQ(test, prevent_bootmem_remove_notifier(NULL, MEM_OFFLINE, &arg),
+			NOTIFY_DONE);
+	KUNIT_EXPECT_EQ(test, prevent_bootmem_remove_notifier(NULL, MEM_GOING_ONLINE, &arg),
+			NOTIFY_OK);
+}
+
+/*
  * Hot-add must refuse physical addresses that sparsemem cannot describe:
  * sparse_add_section() has no mem_section for them.  Both kinds of hot-add
  * are checked: memory that gets a linear map (add_memory()) and ZONE_DEVICE
@@ -1265,10 +1283,15 @@ static void hr_cycles_test(struct kunit *test)
  * hot-remove may tear down and addresses of another region.  The teardown
  * may free a table only when its span lies within the floor and ceiling it
  * is given (free_empty_tables()), so no shared table may lie within them.
- * The case reports every shared table and checks that rule for the lowest
- * and highest address hot-remove can reach in each region, then does a
- * real populate and vmemmap_free() at the top of the vmemmap window and
- * checks that the tables there and the mappings above it are unchanged.
+ *
+ * The case reports every shared table at the lowest and highest address
+ * hot-remove can reach in each region and checks that rule for them, with
+ * the floor of the vmemmap at the end of vmalloc where that lies inside
+ * the vmemmap region (52-bit kernels running with 48 or 47 bits).  Then it
+ * checks the real vmemmap_free() against it: a populate and teardown just
+ * above the end of vmalloc must keep every table that also maps vmalloc
+ * addresses, and one at the top of the vmemmap window must leave the
+ * tables there and the mappings above it unchanged.
  */
 struct hr_region_span {
 	const char *name;
@@ -1306,7 +1329,7 @@ static unsigned int hr_check_shared(struct kunit *test, const char *region,
 					   others[o].name, others[o].start,
 					   others[o].end,
 					   inside ? "WITHIN floor/ceiling" :
-					   "kept by the floor/ceiling rule");
+					   "kept, it reaches past the floor or ceiling");
 				KUNIT_EXPECT_FALSE_MSG(test, inside,
 						       "hot-remove may free a %s table that %s uses",
 						       hr_level_name[lvl], others[o].name);
@@ -1314,6 +1337,44 @@ static unsigned int hr_check_shared(struct kunit *test, const char *region,
 		}
 	}
 	return shared;
+}
+
+/*
+ * Populate and tear down a little vmemmap just above the end of vmalloc,
+ * where that lies inside the vmemmap region: every table that maps it and
+ * also reaches below VMALLOC_END belongs to vmalloc as well and must stay.
+ */
+static void hr_vmalloc_floor_check(struct kunit *test)
+{
+	struct hr_case_ctx *c = test->priv;
+	unsigned long a = ALIGN(VMALLOC_END, geo.sect_vmemmap);
+	struct hr_range r = { a, a + geo.sect_vmemmap };
+	struct hr_plan p = { .region = HR_VMEMMAP };
+	unsigned long used = (unsigned long)pfn_to_page(PHYS_PFN(
+					mhp_get_pluggable_range(true).start));
+	unsigned int i, lost = 0;
+
+	/* The vmemmap of the pfns below _PAGE_OFFSET(vabits_actual): unused. */
+	KUNIT_ASSERT_LE(test, r.end, used);
+	hr_snapshot(&c->before, r.start, r.end, false);
+	KUNIT_ASSERT_EQ(test, c->before.nr_leaves, 0UL);
+	KUNIT_ASSERT_EQ(test, hr_map(test, &p, &r), 0);
+	hr_snapshot(&c->mapped, r.start, r.end, false);
+	vmemmap_free(r.start, r.end, NULL);
+	hr_snapshot(&c->after, r.start, r.end, false);
+	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
+	for (i = 0; i < c->mapped.nr_tables; i++) {
+		const struct hr_table *t = &c->mapped.tables[i];
+
+		if (t->base >= VMALLOC_END || hr_snap_has(&c->after, t))
+			continue;
+		lost++;
+		kunit_info(test, "vmemmap_free() freed the %s table at %lx, which also maps vmalloc up to %lx\n",
+			   hr_level_name[t->level], t->base,
+			   (unsigned long)VMALLOC_END);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, lost, 0U,
+			    "vmemmap teardown freed tables shared with vmalloc");
 }
 
 static void hr_shared_test(struct kunit *test)
@@ -1337,14 +1398,16 @@ static void hr_shared_test(struct kunit *test)
 	unsigned long top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
 	struct hr_range r = { top - geo.sect_vmemmap, top };
 	struct hr_plan p = { .region = HR_VMEMMAP };
+	/* Where vmalloc ends inside the vmemmap region, the floor is there. */
+	unsigned long vmem_floor = max_t(unsigned long, VMEMMAP_START, VMALLOC_END);
 	unsigned int lin_shared, vmem_shared;
 
 	vmem_hi = min(vmem_hi, (unsigned long)VMEMMAP_END);
 	/* The vmemmap is not shared with itself, nor the linear map. */
 	vmem_shared = hr_check_shared(test, "vmemmap", vmem_lo, vmem_hi,
-				      VMEMMAP_START, VMEMMAP_END, others, 3);
+				      vmem_floor, VMEMMAP_END, others, 3);
 	vmem_shared += hr_check_shared(test, "vmemmap", vmem_lo, vmem_hi,
-				       VMEMMAP_START, VMEMMAP_END, others + 4,
+				       vmem_floor, VMEMMAP_END, others + 4,
 				       ARRAY_SIZE(others) - 4);
 	lin_shared = hr_check_shared(test, "linear map",
 				     (unsigned long)__va(plug.start),
@@ -1353,6 +1416,9 @@ static void hr_shared_test(struct kunit *test)
 				     ARRAY_SIZE(others) - 1);
 	kunit_info(test, "shared tables: vmemmap %u, linear map %u\n",
 		   vmem_shared, lin_shared);
+
+	if (VMALLOC_END > VMEMMAP_START)
+		hr_vmalloc_floor_check(test);
 
 	/* The real teardown at the top of the vmemmap window. */
 	hr_snapshot(&c->before, r.start, r.end, false);
@@ -1800,6 +1866,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE(hr_config_test),
 	KUNIT_CASE_PARAM(hr_teardown_test, hr_gen_params),
 	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
+	KUNIT_CASE(hr_offline_actions_test),
 	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
 	KUNIT_CASE(hr_pluggable_test),
 	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
