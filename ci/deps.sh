@@ -9,10 +9,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/ci/base.conf"
 
 # Kernel build (cross and host), QEMU, ccache, kunit.py (Python 3 standard
-# library only), git for the tree, perl for checkpatch, lcov for coverage.
+# library only), git for the tree, perl and python3-ply/-git for checkpatch
+# (its SPDX check), lcov for coverage.
 pkgs=(
 	"$BASE_PKG" gcc-aarch64-linux-gnu gcc make bc bison flex libssl-dev
-	libelf-dev xz-utils qemu-system-arm ccache python3 git perl lcov
+	libelf-dev xz-utils qemu-system-arm ccache python3 python3-ply
+	python3-git git perl lcov
 )
 
 missing=()

@@ -37,12 +37,12 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/pgalloc.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
 #include <linux/vmalloc.h>
 #include <asm/memory.h>
 #include <asm/mmu.h>
-#include <asm/pgalloc.h>
 #include <asm/set_memory.h>
 
 /* Table levels below the pgd, named after the entries they hold. */
@@ -1350,8 +1350,8 @@ static void hr_vmalloc_floor_check(struct kunit *test)
 	unsigned long a = ALIGN(VMALLOC_END, geo.sect_vmemmap);
 	struct hr_range r = { a, a + geo.sect_vmemmap };
 	struct hr_plan p = { .region = HR_VMEMMAP };
-	unsigned long used = (unsigned long)pfn_to_page(PHYS_PFN(
-					mhp_get_pluggable_range(true).start));
+	struct range plug = mhp_get_pluggable_range(true);
+	unsigned long used = (unsigned long)pfn_to_page(PHYS_PFN(plug.start));
 	unsigned int i, lost = 0;
 
 	/* The vmemmap of the pfns below _PAGE_OFFSET(vabits_actual): unused. */
@@ -1402,7 +1402,7 @@ static void hr_shared_test(struct kunit *test)
 	unsigned long vmem_floor = max_t(unsigned long, VMEMMAP_START, VMALLOC_END);
 	unsigned int lin_shared, vmem_shared;
 
-	vmem_hi = min(vmem_hi, (unsigned long)VMEMMAP_END);
+	vmem_hi = min_t(unsigned long, vmem_hi, VMEMMAP_END);
 	/* The vmemmap is not shared with itself, nor the linear map. */
 	vmem_shared = hr_check_shared(test, "vmemmap", vmem_lo, vmem_hi,
 				      vmem_floor, VMEMMAP_END, others, 3);
