@@ -873,6 +873,17 @@ static bool hr_plan_split(struct hr_plan *p, int arg)
 		size = geo.sect_vmemmap;
 		what = "vmemmap pmd block";
 		break;
+	case 5:
+		/*
+		 * With 16K and 64K pages a subsection's memmap is smaller
+		 * than a page: subsections share vmemmap pages.
+		 */
+		if (IS_ENABLED(CONFIG_ARM64_4K_PAGES))
+			return false;
+		ok = hr_plan_vmemmap(p, 0);
+		size = PAGE_SIZE;
+		what = "vmemmap page of several subsections";
+		break;
 	default:
 		return false;
 	}
@@ -904,7 +915,7 @@ static const struct hr_family hr_families[] = {
 	{ hr_plan_block, 5 },
 	{ hr_plan_vmemmap, 6 },
 	{ hr_plan_limits, 2 * HR_NR_LEVELS },
-	{ hr_plan_split, 15 },
+	{ hr_plan_split, 18 },
 };
 
 /*
@@ -1271,6 +1282,48 @@ static void hr_cycles_test(struct kunit *test)
 		   HR_CYCLES, size >> 20, (u64)h.phys, lin[HR_PTE], lin[HR_PMD],
 		   lin[HR_PUD], lin[HR_P4D], vmem[HR_PTE], vmem[HR_PMD],
 		   vmem[HR_PUD], vmem[HR_P4D]);
+}
+
+/*
+ * A hot-add that fails half way, because its memmap cannot be allocated
+ * (an altmap without a free page), must leave nothing behind: no leaf and
+ * no table in the linear map or the vmemmap that was not there before.
+ */
+static void hr_hotadd_fail_test(struct kunit *test)
+{
+	struct hr_case_ctx *c = test->priv;
+	unsigned long size = memory_block_size_bytes();
+	phys_addr_t phys = hr_hotadd_phys(size);
+	struct vmem_altmap altmap = {
+		.base_pfn = PHYS_PFN(phys),
+		.end_pfn = PHYS_PFN(phys + size),
+	};
+	struct mhp_params params = { .pgprot = PAGE_KERNEL, .altmap = &altmap };
+	struct hr_hotadd h;
+	int ret;
+
+	hr_hotadd_init(test, &h, size);
+	hr_snapshot(&c->before, h.va, h.va + size, false);
+	hr_snapshot(&c->probe, h.vs, h.ve, false);
+	KUNIT_ASSERT_EQ(test, c->before.nr_leaves + c->probe.nr_leaves, 0UL);
+
+	mem_hotplug_begin();
+	ret = arch_add_memory(numa_mem_id(), h.phys, size, &params);
+	if (!ret)
+		arch_remove_memory(h.phys, size, &altmap, NULL);
+	mem_hotplug_done();
+	hr_hotadd_restore(&h);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
+			    "hot-add with an exhausted altmap did not fail");
+
+	hr_snapshot(&c->after, h.va, h.va + size, false);
+	hr_snapshot(&c->mapped, h.vs, h.ve, false);
+	KUNIT_EXPECT_EQ(test, c->after.nr_leaves, 0UL);
+	KUNIT_EXPECT_EQ(test, c->mapped.nr_leaves, 0UL);
+	KUNIT_EXPECT_TRUE_MSG(test, hr_same_tables(&c->after, &c->before),
+			      "linear map tables left behind by the failed hot-add");
+	KUNIT_EXPECT_TRUE_MSG(test, hr_same_tables(&c->mapped, &c->probe),
+			      "vmemmap tables left behind by the failed hot-add");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1871,6 +1924,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE(hr_pluggable_test),
 	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
 	KUNIT_CASE_SLOW(hr_cycles_test),
+	KUNIT_CASE(hr_hotadd_fail_test),
 	KUNIT_CASE(hr_shared_test),
 	KUNIT_CASE_SLOW(hr_stress_test),
 	{}
