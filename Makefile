@@ -14,7 +14,7 @@ TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 # DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
-SUMMARY := ci/summary.py $(if $(DEBUG),--prefix=debug-)
+SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
 
 export KDIR PATCHES UPTO JOBS DEBUG
 
@@ -61,9 +61,9 @@ mutants: deps tree
 # lcov and genhtml report, dashboard.
 COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
 coverage: deps tree
-	@for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
-	coverage/report.sh $(COVERAGE_RUNS); \
-	ci/summary.py --prefix=cov- $(COVERAGE_RUNS)
+	@rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
+	coverage/report.sh $(COVERAGE_RUNS) || rc=1; \
+	ci/summary.py --prefix=cov- $(COVERAGE_RUNS) || rc=1; exit $$rc
 
 # The dashboard again, from whatever results and tracefiles build/ holds.
 dashboard:

@@ -22,6 +22,7 @@ die() {
 }
 
 [ -z "${KDIR:-}" ] || die "bisect-check walks patches/ on build/linux: run it without KDIR"
+[ -z "${DEBUG:-}" ] || die "bisect-check reads the plain runs' results: run it without DEBUG"
 n=$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -vc '/0000-')
 [ "$n" -gt 0 ] || die "patches/ holds no patch"
 rm -rf "$log"

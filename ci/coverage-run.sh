@@ -26,7 +26,11 @@ prog=coverage-run
 . "$top/ci/run-common.sh"
 command -v lcov >/dev/null || die "lcov is missing: run 'make deps' as root"
 
-out="$top/build/coverage/$kconfig"
+if [ -n "${KDIR:-}" ]; then
+	out="$top/build/coverage/kdir-$(echo "$KDIR" | sha1sum | cut -c1-8)-$kconfig"
+else
+	out="$top/build/coverage/$kconfig"
+fi
 res="$top/build/results"
 mkdir -p "$out" "$res"
 rm -f "$res/cov-$run".{ktap,json,seconds} "$top/build/coverage/$run.info"

@@ -33,7 +33,7 @@ fragments=("$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config")
 name=$run
 out="$outroot/$kconfig"
 timeout=${KUNIT_TIMEOUT:-180}
-if [ -n "${DEBUG:-}" ]; then
+if [ "${DEBUG:-}" = 1 ]; then
 	fragments+=("$top/kconfigs/debug.config")
 	name=debug-$run
 	out="$outroot/$kconfig-debug"
@@ -72,7 +72,7 @@ if [ "$mode" = run ]; then
 	)
 fi
 
-echo "kunit-run: $name ($kconfig${DEBUG:+ + debug} on -cpu $target): kunit.py $mode"
+echo "kunit-run: $name ($kconfig${fragments[2]:+ + debug} on -cpu $target): kunit.py $mode"
 start=$(date +%s)
 # kunit.py and its QEMU get their own process group, so that an interrupted
 # run leaves no QEMU behind.

@@ -22,7 +22,7 @@ REPORTS = [
     ('oops', re.compile(_PREFIX + r'(Internal error: |Unable to handle kernel )')),
     ('kasan', re.compile(_PREFIX + r'BUG: KASAN: ')),
     ('kfence', re.compile(_PREFIX + r'BUG: KFENCE: ')),
-    ('bug', re.compile(_PREFIX + r'(BUG: |kernel BUG at )')),
+    ('bug', re.compile(_PREFIX + r'(\w+: )?(BUG: |kernel BUG at )')),
     ('lockdep', re.compile(_PREFIX + r'(WARNING: (possible|inconsistent|suspicious) .*(lock|RCU)|'
                    r'INFO: possible .*lock)')),
     ('warning', re.compile(_PREFIX + r'WARNING: ')),

@@ -15,6 +15,7 @@ tree="$top/build/linux"
 missed=0
 
 [ -z "${KDIR:-}" ] || { echo "mutants: error: run without KDIR" >&2; exit 1; }
+[ -z "${DEBUG:-}" ] || { echo "mutants: error: run without DEBUG" >&2; exit 1; }
 for m in "$top"/ci/mutants/*.diff; do
 	name=$(basename "$m" .diff)
 	mrun=$(sed -n '1s/^# run: *//p' "$m")

@@ -159,8 +159,9 @@ def pct(hit, total):
 
 def results_cell(prefix, run):
     name = prefix + run
-    if not os.path.exists(os.path.join(RESULTS, name + '.json')) and \
-       not os.path.exists(os.path.join(RESULTS, name + '.ktap')):
+    # A run that failed to build leaves only its build log or timing.
+    if not any(os.path.exists(os.path.join(RESULTS, name + ext))
+               for ext in ('.json', '.ktap', '.out', '.build', '.seconds')):
         return None
     cases, _, problem = summary.load(name)
     p = sum(1 for _, s in cases if s == 'PASS')
@@ -264,8 +265,9 @@ def main(argv):
     tree = os.path.join(TOP, 'build', 'linux')
     meta = {
         'base': base_version(),
-        'series': git('describe', '--always', '--tags', 'series', cwd=tree)
-                  + ' (' + git('rev-parse', '--short', 'series', cwd=tree) + ')',
+        'series': git('rev-list', '--count', 'base..series', cwd=tree)
+                  + ' patches on the base, tree commit '
+                  + git('rev-parse', '--short', 'series', cwd=tree),
         'harness': git('rev-parse', '--short', 'HEAD')
                    + (' + uncommitted changes' if git('status', '--porcelain', '-uno') else ''),
         'written': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
