@@ -1645,7 +1645,7 @@ static bool hr_stress_round(struct hr_stress_arg *a, unsigned int round)
 		 * next to the vmalloc thread.
 		 */
 		top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
-		if (VMALLOC_END > VMEMMAP_START && (round & 1))
+		if ((round & 1) && VMALLOC_END > VMEMMAP_START)
 			top = ALIGN(VMALLOC_END, geo.sect_vmemmap) + geo.sect_vmemmap;
 		r.start = top - geo.sect_vmemmap;
 		r.end = top;
