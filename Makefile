@@ -18,22 +18,33 @@ SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
 
 export KDIR PATCHES UPTO JOBS DEBUG
 
-.PHONY: all test matrix kunit check-config deps tree series bisect-check \
-	mutants coverage dashboard dashboard-check clean help
+.PHONY: all test matrix kunit selftests check-config deps tree series \
+	bisect-check mutants coverage dashboard dashboard-check clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); $(SUMMARY) $(CONFIG)
 
+# Each run: the KUnit suite, then the selftests in a guest booted with the
+# same kernel.
 test: deps tree
-	@for r in $(TEST_RUNS); do ci/kunit-run.sh $$r || true; done; \
-	$(SUMMARY) --table $(TEST_RUNS)
+	@for r in $(TEST_RUNS); do \
+		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
+	done; \
+	$(SUMMARY) --table --selftests $(TEST_RUNS)
 
 matrix: deps tree
-	@for r in $(MATRIX_RUNS); do ci/kunit-run.sh $$r || true; done; \
-	$(SUMMARY) --table $(MATRIX_RUNS)
+	@for r in $(MATRIX_RUNS); do \
+		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
+	done; \
+	$(SUMMARY) --table --selftests $(MATRIX_RUNS)
 
 kunit: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); $(SUMMARY) $(CONFIG)
+
+# The selftests (selftests/) of one run in an arm64 guest: the hidden-RAM
+# module and a virtio-mem device plugged over QMP.
+selftests: check-config deps tree
+	@ci/selftest-run.sh $(CONFIG); $(SUMMARY) --selftests --no-kunit $(CONFIG)
 
 check-config:
 	@$(if $(filter $(CONFIG),$(MATRIX_RUNS)),true,\
@@ -74,13 +85,15 @@ dashboard-check: dashboard
 	@coverage/check-dashboard.sh
 
 clean:
-	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage
+	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
+		build/selftests
 
 help:
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit run, summary"
-	@echo "make test            CI tier: $(TEST_RUNS)"
-	@echo "make matrix          all $(words $(MATRIX_RUNS)) runs of ci/matrix and the case-by-run table"
+	@echo "make test            CI tier, KUnit and selftests: $(TEST_RUNS)"
+	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
+	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"

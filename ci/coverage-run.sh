@@ -51,6 +51,7 @@ echo "coverage-run: $run ($kconfig on -cpu $target): build"
 "$tree/tools/testing/kunit/kunit.py" build \
 	--build_dir="$out" \
 	--kunitconfig="$top/kunit/.kunitconfig" \
+	--kunitconfig="$top/selftests/config" \
 	--kunitconfig="$top/kconfigs/$kconfig.config" \
 	--kunitconfig="$top/coverage/gcov.config" \
 	--qemu_config="$top/kunit/qemu/arm64-$target.py" \

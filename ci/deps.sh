@@ -10,11 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Kernel build (cross and host), QEMU, ccache, kunit.py (Python 3 standard
 # library only), git for the tree, perl and python3-ply/-git for checkpatch
-# (its SPDX check), lcov for coverage.
+# (its SPDX check), lcov for coverage, the arm64 C library (static
+# selftests) and rsync (kselftest's install rules).
 pkgs=(
 	"$BASE_PKG" gcc-aarch64-linux-gnu gcc make bc bison flex libssl-dev
 	libelf-dev xz-utils qemu-system-arm ccache python3 python3-ply
-	python3-git git perl lcov
+	python3-git git perl lcov libc6-dev-arm64-cross rsync
 )
 
 missing=()

@@ -4,6 +4,7 @@
 
 ci/guest.py --kernel IMAGE --initrd CPIO --target TARGET --log LOG
             [--timeout S] [--append ARGS] [--gcda-root DIR]
+            [--virtio-mem BYTES]
 
 TARGET names kunit/qemu/arm64-TARGET.py: the guest gets the same CPU model,
 memory and kernel command line as the KUnit runs of that target.  The /init
@@ -18,21 +19,78 @@ lockdep or similar report in the console.
 With --gcda-root, blocks printed as "GCDA-BEGIN PATH", base64 lines and
 "GCDA-END" are written back to PATH, which must lie under DIR (the build
 folder of the kernel): that is how gcov data leaves the guest.
+
+With --virtio-mem, the guest gets a virtio-mem-pci device of BYTES (id vm0,
+nothing plugged) and its memory limit grows by BYTES; this script is the
+host that plugs it: on a console line "hotremove-host: plug N" it sets the
+device's requested size to N over QMP.  The guest watches the memory come
+and go itself; a QMP failure fails the run.
 """
 
 import argparse
 import ast
 import base64
+import json
 import os
+import re
+import select
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUEST_DONE_MARK = 'hotremove-guest: done'
+HOST_REQUEST = re.compile(rb'hotremove-host: plug (\d+)')
+
+
+class Qmp:
+    """The few QMP commands the host side needs, on a unix socket."""
+
+    def __init__(self, path, deadline):
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.file = self.sock.makefile('rwb')
+        self._reply()                   # the greeting
+        self.execute('qmp_capabilities')
+
+    def _reply(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise OSError('QMP socket closed')
+            msg = json.loads(line)
+            if 'event' not in msg:
+                return msg
+
+    def execute(self, cmd, **arguments):
+        req = {'execute': cmd}
+        if arguments:
+            req['arguments'] = arguments
+        self.file.write(json.dumps(req).encode() + b'\n')
+        self.file.flush()
+        msg = self._reply()
+        if 'error' in msg:
+            raise OSError(f'QMP {cmd}: {msg["error"].get("desc")}')
+        return msg.get('return')
+
+    def plug(self, size):
+        """Ask vm0 for size bytes; the guest sees the memory come or go."""
+        self.execute('qom-set', path='/machine/peripheral/vm0',
+                     property='requested-size', value=size)
 
 
 def qemu_target(target):
@@ -71,6 +129,47 @@ def extract_gcda(lines, root):
     return written
 
 
+def console(proc, log, qmp_path, timeout):
+    """Copy the console to log until QEMU exits, carrying out the guest's
+    plug requests; kill QEMU (and its process group) after timeout."""
+    problems = []
+    deadline = time.monotonic() + timeout
+    qmp = None
+    pending = b''
+    fd = proc.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            problems.append(f'guest did not power off within {timeout} s (killed)')
+            break
+        ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        data = os.read(fd, 65536)
+        if not data:
+            proc.wait()
+            break
+        log.write(data)
+        log.flush()
+        pending += data
+        *lines, pending = pending.split(b'\n')
+        for line in lines:
+            m = HOST_REQUEST.search(line)
+            if not m:
+                continue
+            if not qmp_path:
+                problems.append('the guest asked for a plug, but it has no virtio-mem device')
+                continue
+            try:
+                qmp = qmp or Qmp(qmp_path, time.monotonic() + 10)
+                qmp.plug(int(m.group(1)))
+            except (OSError, ValueError) as e:
+                problems.append(f'QMP: {e}')
+    return problems
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--kernel', required=True)
@@ -80,6 +179,7 @@ def main():
     p.add_argument('--timeout', type=int, default=600)
     p.add_argument('--append', default='')
     p.add_argument('--gcda-root')
+    p.add_argument('--virtio-mem', type=int, default=0)
     args = p.parse_args()
 
     for f in (args.kernel, args.initrd):
@@ -89,22 +189,38 @@ def main():
     cmd = ['qemu-system-aarch64', '-nodefaults', '-nographic', '-no-reboot',
            '-serial', 'stdio', '-kernel', args.kernel, '-initrd', args.initrd,
            '-append', ' '.join(filter(None, [cmdline, 'panic=-1', args.append]))]
+
+    qmp_path = None
+    if args.virtio_mem:
+        size = args.virtio_mem
+        mem = qemu_args.index('-m') + 1
+        qemu_args[mem] = f'{qemu_args[mem]}M,maxmem={int(qemu_args[mem]) + (size >> 20)}M'
+        qmp_dir = tempfile.mkdtemp(prefix='hotremove-qmp-')
+        qmp_path = os.path.join(qmp_dir, 'qmp.sock')
+        qemu_args += ['-object', f'memory-backend-ram,id=vmem0,size={size}',
+                      '-device', 'virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0',
+                      '-qmp', f'unix:{qmp_path},server=on,wait=off']
     cmd += qemu_args
 
     problems = []
-    with open(args.log, 'w') as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True)
+    with open(args.log, 'wb') as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT,
+                                start_new_session=True)
         try:
-            proc.wait(timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            problems.append(f'guest did not power off within {args.timeout} s (killed)')
-        except KeyboardInterrupt:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
+            problems += console(proc, log, qmp_path, args.timeout)
+        finally:
+            # Never leave a QEMU behind, whatever stopped this script.
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            if qmp_path:
+                for f in (qmp_path, os.path.dirname(qmp_path)):
+                    try:
+                        os.remove(f) if f == qmp_path else os.rmdir(f)
+                    except OSError:
+                        pass
 
     with open(args.log, errors='replace') as f:
         lines = f.readlines()

@@ -15,10 +15,18 @@
 # KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused),
 # DEBUG=1 (add kconfigs/debug.config: a debug kernel in its own folder,
 # results named debug-RUN.*).
+#
+# With --build-only the kernel is only built (kunit.py build), and only when
+# it is missing or out of date: ci/selftest-run.sh boots the same kernel.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=${1:?usage: ci/kunit-run.sh RUN}
+build_only=
+if [ "${1:-}" = --build-only ]; then
+	build_only=1
+	shift
+fi
+run=${1:?usage: ci/kunit-run.sh [--build-only] RUN}
 
 prog=kunit-run
 . "$top/ci/run-common.sh"
@@ -29,19 +37,22 @@ if [ -n "${KDIR:-}" ]; then
 else
 	outroot="$top/build/kunit"
 fi
-fragments=("$top/kunit/.kunitconfig" "$top/kconfigs/$kconfig.config")
+fragments=("$top/kunit/.kunitconfig" "$top/selftests/config"
+	"$top/kconfigs/$kconfig.config")
 name=$run
 out="$outroot/$kconfig"
 timeout=${KUNIT_TIMEOUT:-180}
+tag=
 if [ "${DEBUG:-}" = 1 ]; then
 	fragments+=("$top/kconfigs/debug.config")
+	tag=" + debug"
 	name=debug-$run
 	out="$outroot/$kconfig-debug"
 	timeout=${KUNIT_TIMEOUT:-900}
 fi
 res="$top/build/results"
 mkdir -p "$out" "$res"
-rm -f "$res/$name".{json,ktap,out,seconds}
+[ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds}
 
 # Everything that decides the kernel image.  A foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
@@ -54,6 +65,21 @@ if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||
 	rm -f "$out/.hotremove-key"
 else
 	mode=exec
+fi
+
+if [ -n "$build_only" ]; then
+	[ "$mode" = run ] || exit 0
+	args=(--build_dir="$out" --qemu_config="$top/kunit/qemu/arm64-$target.py"
+	      --cross_compile=aarch64-linux-gnu- --jobs="${JOBS:-$(nproc)}")
+	for f in "${fragments[@]}"; do
+		args+=(--kunitconfig="$f")
+	done
+	echo "kunit-run: $name ($kconfig$tag): kunit.py build"
+	setsid "$tree/tools/testing/kunit/kunit.py" build "${args[@]}" \
+		>"$res/$name.build" 2>&1 ||
+		die "kernel build failed, see $res/$name.build"
+	echo "$key" >"$out/.hotremove-key"
+	exit 0
 fi
 
 args=(
@@ -72,7 +98,7 @@ if [ "$mode" = run ]; then
 	)
 fi
 
-echo "kunit-run: $name ($kconfig${fragments[2]:+ + debug} on -cpu $target): kunit.py $mode"
+echo "kunit-run: $name ($kconfig$tag on -cpu $target): kunit.py $mode"
 start=$(date +%s)
 # kunit.py and its QEMU get their own process group, so that an interrupted
 # run leaves no QEMU behind.

@@ -5,7 +5,9 @@
 # build/linux, build and run the suite, and require at least one failed
 # case; print the cases that caught it.  ci/mutants.sh [RUN]   (default RUN:
 # 4k-48; a mutant whose diff starts with "# run: R" runs on R, for bugs
-# that only some configurations can show).
+# that only some configurations can show).  The selftests then run on the
+# same mutant kernel (10 cycles); what they catch is printed too, but only
+# the KUnit suite is required to catch every mutant.
 # The tree is restored after each mutant; the next normal run rebuilds.
 set -uo pipefail
 
@@ -43,5 +45,16 @@ print("  failing:", ", ".join(cases))
 		echo "mutant $name: NOT CAUGHT on $mrun ($line)"
 		missed=$((missed + 1))
 	fi
+	SELFTEST_KERNEL_AS_IS=1 SELFTEST_CYCLES=10 \
+		"$top/ci/selftest-run.sh" "$mrun" >/dev/null 2>&1
+	PYTHONPATH="$top/ci" python3 -c '
+import sys
+from summary import load_selftests
+cases, _, problem = load_selftests("selftests-" + sys.argv[1])
+bad = [n for n, s in cases if s != "PASS"]
+if problem:
+    bad.append("(" + problem + ")")
+print("  selftests:", ("failing: " + ", ".join(bad)) if bad else "all passed")
+' "$mrun"
 done
 [ "$missed" -eq 0 ]

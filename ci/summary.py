@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise KUnit runs: ci/summary.py [--table] [--prefix=P] RUN...
+"""Summarise KUnit runs: ci/summary.py [--table] [--prefix=P] [--selftests [--no-kunit]] RUN...
 
 Reads build/results/RUN.json (written by kunit.py --json) and RUN.ktap (the
 console log) for each run, prints one line per run and, with --table, a
@@ -14,6 +14,12 @@ report (panic, oops, BUG, WARNING other than the one the split cases
 provoke, KASAN, lockdep and the like: ci/logscan.py) counts as one failure.
 Skips are reported apart and make the exit status non-zero: every case the
 suite generates must run in the harness's QEMU targets.
+
+With --selftests it also reads P+selftests-RUN.* (ci/selftest-run.sh) and
+counts every selftest like a case: a missing result, a guest problem (hang,
+kernel report) or fewer than SELFTEST_CASES tests counts as one failure.
+The figures the tests print ('hotremove: ...' lines: table pages per level
+before and at peak, cycles, time per cycle) go into the summary JSON.
 """
 import json
 import os
@@ -24,6 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402
 
 MIN_CASES = 20
+SELFTEST_CASES = 4
+FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*)$')
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(TOP, 'build', 'results')
@@ -73,6 +81,86 @@ def load(run):
     return cases, config, None
 
 
+def load_selftests(name):
+    """Return (cases, figures, problem) of one selftest run."""
+    base = os.path.join(RESULTS, name)
+    figures = {}
+    try:
+        with open(base + '.log', errors='replace') as f:
+            test = None
+            for line in f:
+                line = line.rstrip()
+                m = re.search(r'RUN\s+(\S+) \.\.\.', line)
+                if m:
+                    test = m.group(1)
+                    continue
+                m = FIGURES_RE.search(line)
+                if m and test:
+                    figures.setdefault(test, {})[m.group(1)] = m.group(2)
+                    continue
+                m = re.search(r'hotremove: ((\w+=\S+ ?)+)$', line)
+                if m and test:
+                    figures.setdefault(test, {}).update(
+                        kv.split('=', 1) for kv in m.group(1).split())
+    except OSError:
+        pass
+    try:
+        with open(base + '.json') as f:
+            cases = [(n.split(': ')[-1], st) for n, st in leaves(json.load(f))]
+    except (OSError, ValueError):
+        cases = []
+    problem = None
+    try:
+        with open(base + '.problem') as f:
+            problem = f.readline().strip() or None
+    except OSError:
+        pass
+    if not problem and not cases:
+        problem = 'no results (build failed, no boot or no KTAP)'
+    elif not problem and len(cases) < SELFTEST_CASES:
+        problem = f'only {len(cases)} tests, want {SELFTEST_CASES}'
+    return cases, figures, problem
+
+
+def selftest_table(prefix, runs):
+    """Print the selftest lines; return (passed, failed, skipped, json)."""
+    passed = failed = skipped = 0
+    out = []
+    print()
+    print(f'{"selftests":16} {"tests":>5} {"pass":>4} {"fail":>4} {"skip":>4} '
+          f'{"cycles":>6} {"ms/cycle":>8}  result')
+    for run in runs:
+        cases, figures, problem = load_selftests(prefix + 'selftests-' + run)
+        p = sum(1 for _, st in cases if st == 'PASS')
+        sk = sum(1 for _, st in cases if st == 'SKIP')
+        f = len(cases) - p - sk
+        passed += p
+        skipped += sk
+        failed += f + (1 if problem else 0)
+        cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
+        verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if sk else 'ok')
+        secs = ''
+        try:
+            with open(os.path.join(RESULTS, prefix + 'selftests-' + run +
+                                   '.seconds')) as fh:
+                secs = f' ({fh.read().strip()} s)'
+        except OSError:
+            pass
+        print(f'{run:16} {len(cases):5} {p:4} {f:4} {sk:4} '
+              f'{cyc.get("cycles", "-"):>6} {cyc.get("ms_per_cycle", "-"):>8}'
+              f'  {verdict}{secs}')
+        for test, fig in figures.items():
+            for key in ('tables before add and after remove',
+                        'tables before plug and after unplug',
+                        'tables at peak'):
+                if key in fig:
+                    print(f'  {test}: {key}: {fig[key]}')
+        out.append({'run': run, 'tests': dict(cases), 'passed': p,
+                    'failed': f, 'skipped': sk, 'figures': figures,
+                    'problem': problem})
+    return passed, failed, skipped, out
+
+
 def main(argv):
     table = '--table' in argv
     prefix = ''.join(a.split('=', 1)[1] for a in argv
@@ -81,9 +169,11 @@ def main(argv):
     passed = failed = skipped = 0
     per_run = {}
     summary = []
-    print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
-          f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
-    for run in runs:
+    runs_kunit = [] if '--no-kunit' in argv else runs
+    if runs_kunit:
+        print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
+              f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
+    for run in runs_kunit:
         cases, config, problem = load(prefix + run)
         per_run[run] = dict(cases)
         p = sum(1 for _, s in cases if s == 'PASS')
@@ -107,7 +197,7 @@ def main(argv):
                         'cases': len(cases), 'passed': p, 'failed': f,
                         'skipped': s, 'problem': problem})
 
-    if table and runs:
+    if table and runs_kunit:
         names = []
         for run in runs:
             for name in per_run[run]:
@@ -125,11 +215,21 @@ def main(argv):
                                  enumerate(runs, 1)))
         print("'.' pass, 'F' fail, 's' skip, '-' not generated in that run")
 
+    selftests = None
+    if '--selftests' in argv and runs:
+        p, f, sk, selftests = selftest_table(prefix, runs)
+        passed += p
+        failed += f
+        skipped += sk
+
     os.makedirs(RESULTS, exist_ok=True)
     name = f'summary-{prefix.rstrip("-")}.json' if prefix else 'summary.json'
+    result = {'runs': summary, 'passed': passed, 'failed': failed,
+              'skipped': skipped}
+    if selftests is not None:
+        result['selftests'] = selftests
     with open(os.path.join(RESULTS, name), 'w') as fh:
-        json.dump({'runs': summary, 'passed': passed, 'failed': failed,
-                   'skipped': skipped}, fh, indent=2)
+        json.dump(result, fh, indent=2)
     print(f'{passed} passed, {failed} failed, {skipped} skipped')
     return 1 if failed or skipped or not runs else 0
 

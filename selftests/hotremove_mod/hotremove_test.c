@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test module for the arm64 memory hot-remove selftests.
+ *
+ * It plays the part of the firmware for the RAM that the kernel was told to
+ * ignore with mem=: it finds that RAM (in the device tree's memory nodes,
+ * above the last System RAM) and hot-adds and hot-removes it, one or more
+ * memory blocks at a time, when asked through debugfs.  It also counts the
+ * page-table pages, per level, that map the linear map and the vmemmap, so
+ * that a test can tell whether a removal left a table behind.
+ *
+ * /sys/kernel/debug/hotremove_test/
+ *   hidden  read:  "START SIZE BLOCK_SIZE" of the hidden RAM (hex), or
+ *                  "none" when there is none
+ *   add     write: "START SIZE": add_memory(); the blocks stay offline or
+ *                  are onlined as memory/auto_online_blocks says
+ *   remove  write: "START SIZE": remove_memory() of blocks added here
+ *   tables  read:  one line per region: "linear p4d=N pud=N pmd=N pte=N"
+ *                  and "vmemmap ..."; a level the running kernel folds
+ *                  reads "-"
+ *   table_list read: the same tables, one per line: region, level and the
+ *                  first address the table maps
+ *
+ * Requests outside the hidden RAM fail with ERANGE and removals of blocks
+ * this module did not add with ENOENT: the kernel trusts its caller on both
+ * (it would map RAM that does not exist, or tear down what it never
+ * mapped).  Everything else is left to the kernel to refuse, except an
+ * unaligned removal, which remove_memory() treats as a bug (EINVAL here).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/ioport.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
+#include <linux/pgtable.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/sysreg.h>
+
+enum { HT_P4D, HT_PUD, HT_PMD, HT_PTE, HT_LEVELS };
+static const char *const level_name[HT_LEVELS] = { "p4d", "pud", "pmd", "pte" };
+
+static u64 hidden_start, hidden_size, block_size;
+static unsigned long *added;	/* one bit per block of the hidden RAM */
+static DEFINE_MUTEX(ht_lock);
+static struct dentry *ht_dir;
+static pgd_t *ht_pgd;		/* swapper_pg_dir, from TTBR1_EL1 */
+static bool ht_real[HT_LEVELS];
+
+/*
+ * init_mm is not exported to modules; the kernel's own tables are the ones
+ * TTBR1_EL1 points at whenever the kernel runs.
+ */
+static pgd_t *ht_kernel_pgd(void)
+{
+	u64 ttbr = read_sysreg(ttbr1_el1);
+	phys_addr_t pa;
+
+	if (IS_ENABLED(CONFIG_ARM64_PA_BITS_52))
+		pa = (ttbr & GENMASK_ULL(47, 6)) |
+		     ((ttbr & GENMASK_ULL(5, 2)) << 46);
+	else
+		pa = ttbr & GENMASK_ULL(47, 1);
+	return (pgd_t *)phys_to_virt(pa);
+}
+
+struct ht_count {
+	unsigned long n[HT_LEVELS];
+	struct seq_file *list;	/* when set, one line per table */
+	const char *region;
+};
+
+/* Count one table page at level l that maps from addr (aligned down). */
+static void ht_table(struct ht_count *c, int l, unsigned long addr,
+		     unsigned long span)
+{
+	c->n[l]++;
+	if (c->list)
+		seq_printf(c->list, "%s %s %#lx\n", c->region, level_name[l],
+			   addr & ~(span - 1));
+}
+
+static void ht_count_pmd(struct ht_count *c, pud_t *pudp, unsigned long addr,
+			 unsigned long end)
+{
+	unsigned long next;
+
+	do {
+		pmd_t pmd = READ_ONCE(*pmd_offset(pudp, addr));
+
+		next = pmd_addr_end(addr, end);
+		if (!pmd_none(pmd) && !pmd_sect(pmd))
+			ht_table(c, HT_PTE, addr, PMD_SIZE);
+	} while (addr = next, addr < end);
+}
+
+static void ht_count_pud(struct ht_count *c, p4d_t *p4dp, unsigned long addr,
+			 unsigned long end)
+{
+	unsigned long next;
+
+	do {
+		pud_t *pudp = pud_offset(p4dp, addr);
+		pud_t pud = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud) || pud_sect(pud))
+			continue;
+		if (ht_real[HT_PMD])
+			ht_table(c, HT_PMD, addr, PUD_SIZE);
+		ht_count_pmd(c, pudp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+static void ht_count_p4d(struct ht_count *c, pgd_t *pgdp, unsigned long addr,
+			 unsigned long end)
+{
+	unsigned long next;
+
+	do {
+		p4d_t *p4dp = p4d_offset(pgdp, addr);
+		p4d_t p4d = READ_ONCE(*p4dp);
+
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(p4d))
+			continue;
+		if (ht_real[HT_PUD])
+			ht_table(c, HT_PUD, addr, P4D_SIZE);
+		ht_count_pud(c, p4dp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+/*
+ * Count the table pages below the pgd that map [start, end).  A walker
+ * descends once per entry, so each table is entered (and counted) once;
+ * a folded level is the level above it and counts nothing.
+ */
+static void ht_count(struct ht_count *c, unsigned long start, unsigned long end)
+{
+	unsigned long addr = start, next;
+
+	memset(c->n, 0, sizeof(c->n));
+	do {
+		pgd_t *pgdp = pgd_offset_pgd(ht_pgd, addr);
+		pgd_t pgd = READ_ONCE(*pgdp);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgd))
+			continue;
+		if (ht_real[HT_P4D])
+			ht_table(c, HT_P4D, addr, PGDIR_SIZE);
+		ht_count_p4d(c, pgdp, addr, next);
+	} while (addr = next, addr < end);
+}
+
+static void ht_show_count(struct seq_file *m, const char *region,
+			  unsigned long start, unsigned long end)
+{
+	struct ht_count c = { .region = region };
+	int l;
+
+	ht_count(&c, start, end);
+	seq_puts(m, region);
+	for (l = 0; l < HT_LEVELS; l++) {
+		if (ht_real[l])
+			seq_printf(m, " %s=%lu", level_name[l], c.n[l]);
+		else
+			seq_printf(m, " %s=-", level_name[l]);
+	}
+	seq_putc(m, '\n');
+}
+
+/*
+ * Nothing here holds the hotplug lock (it is not exported): the tests read
+ * the counts while no memory is being added or removed.
+ */
+static int tables_show(struct seq_file *m, void *unused)
+{
+	ht_show_count(m, "linear", _PAGE_OFFSET(vabits_actual), PAGE_END);
+	ht_show_count(m, "vmemmap", VMEMMAP_START, VMEMMAP_END);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tables);
+
+static int table_list_show(struct seq_file *m, void *unused)
+{
+	struct ht_count c = { .list = m, .region = "linear" };
+
+	ht_count(&c, _PAGE_OFFSET(vabits_actual), PAGE_END);
+	c.region = "vmemmap";
+	ht_count(&c, VMEMMAP_START, VMEMMAP_END);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(table_list);
+
+static int hidden_show(struct seq_file *m, void *unused)
+{
+	if (!hidden_size)
+		seq_puts(m, "none\n");
+	else
+		seq_printf(m, "%#llx %#llx %#llx\n", hidden_start, hidden_size,
+			   block_size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hidden);
+
+static int ht_parse(const char __user *ubuf, size_t len, u64 *start, u64 *size)
+{
+	char buf[64];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%lli %lli", start, size) != 2)
+		return -EINVAL;
+	if (!*size || *start + *size < *start)
+		return -EINVAL;
+	if (*start < hidden_start || *start + *size > hidden_start + hidden_size)
+		return -ERANGE;
+	return 0;
+}
+
+static ssize_t add_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *ppos)
+{
+	u64 start, size;
+	int ret;
+
+	ret = ht_parse(ubuf, len, &start, &size);
+	if (ret)
+		return ret;
+	mutex_lock(&ht_lock);
+	ret = add_memory(first_online_node, start, size, MHP_NONE);
+	if (!ret)
+		bitmap_set(added, (start - hidden_start) / block_size,
+			   size / block_size);
+	mutex_unlock(&ht_lock);
+	return ret ?: len;
+}
+
+static const struct file_operations add_fops = {
+	.owner = THIS_MODULE,
+	.write = add_write,
+};
+
+static ssize_t remove_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	unsigned long first, nr;
+	u64 start, size;
+	int ret;
+
+	ret = ht_parse(ubuf, len, &start, &size);
+	if (ret)
+		return ret;
+	if (!IS_ALIGNED(start, block_size) || !IS_ALIGNED(size, block_size))
+		return -EINVAL;
+	first = (start - hidden_start) / block_size;
+	nr = size / block_size;
+	mutex_lock(&ht_lock);
+	if (find_next_zero_bit(added, first + nr, first) < first + nr)
+		ret = -ENOENT;
+	else
+		ret = remove_memory(start, size);
+	if (!ret)
+		bitmap_clear(added, first, nr);
+	mutex_unlock(&ht_lock);
+	return ret ?: len;
+}
+
+static const struct file_operations remove_fops = {
+	.owner = THIS_MODULE,
+	.write = remove_write,
+};
+
+static int ht_ram_end(struct resource *res, void *arg)
+{
+	u64 *end = arg;
+
+	*end = max_t(u64, *end, res->end + 1);
+	return 0;
+}
+
+/* The first RAM range of the device tree with no System RAM at its top. */
+static void ht_find_hidden(void)
+{
+	struct device_node *np;
+
+	for_each_node_by_type(np, "memory") {
+		struct resource r;
+		int i;
+
+		for (i = 0; !of_address_to_resource(np, i, &r); i++) {
+			u64 ram_end = r.start, start, end;
+
+			walk_iomem_res_desc(IORES_DESC_NONE,
+					    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+					    r.start, r.end, &ram_end, ht_ram_end);
+			start = ALIGN(ram_end, block_size);
+			end = ALIGN_DOWN(r.end + 1, block_size);
+			if (start < end) {
+				hidden_start = start;
+				hidden_size = end - start;
+				of_node_put(np);
+				return;
+			}
+		}
+	}
+}
+
+static int __init ht_init(void)
+{
+	ht_pgd = ht_kernel_pgd();
+	/* The kernel's own text must be reachable from what TTBR1 gave. */
+	if (pgd_none(READ_ONCE(*pgd_offset_pgd(ht_pgd, (unsigned long)ht_init)))) {
+		pr_err("TTBR1_EL1 does not point at the kernel's tables\n");
+		return -ENODEV;
+	}
+	ht_real[HT_PTE] = true;
+	ht_real[HT_PMD] = CONFIG_PGTABLE_LEVELS > 2;
+	ht_real[HT_PUD] = pgtable_l4_enabled();
+	ht_real[HT_P4D] = pgtable_l5_enabled();
+
+	block_size = memory_block_size_bytes();
+	ht_find_hidden();
+	if (hidden_size) {
+		added = bitmap_zalloc(hidden_size / block_size, GFP_KERNEL);
+		if (!added)
+			return -ENOMEM;
+		pr_info("hidden RAM %#llx-%#llx, %llu blocks of %#llx\n",
+			hidden_start, hidden_start + hidden_size - 1,
+			hidden_size / block_size, block_size);
+	} else {
+		pr_info("no hidden RAM: boot with mem= below the RAM size\n");
+	}
+
+	ht_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("hidden", 0400, ht_dir, NULL, &hidden_fops);
+	debugfs_create_file("tables", 0400, ht_dir, NULL, &tables_fops);
+	debugfs_create_file("table_list", 0400, ht_dir, NULL,
+			    &table_list_fops);
+	if (hidden_size) {
+		debugfs_create_file("add", 0200, ht_dir, NULL, &add_fops);
+		debugfs_create_file("remove", 0200, ht_dir, NULL, &remove_fops);
+	}
+	return 0;
+}
+
+/* Remove what is still added and offline; online memory stays. */
+static void __exit ht_exit(void)
+{
+	unsigned long b;
+
+	debugfs_remove_recursive(ht_dir);
+	if (!added)
+		return;
+	for_each_set_bit(b, added, hidden_size / block_size) {
+		u64 start = hidden_start + b * block_size;
+
+		if (remove_memory(start, block_size))
+			pr_warn("block at %#llx stays: it is online\n", start);
+	}
+	bitmap_free(added);
+}
+
+module_init(ht_init);
+module_exit(ht_exit);
+MODULE_DESCRIPTION("Hot-add and hot-remove the RAM hidden with mem=, count page-table pages");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers of the arm64 memory hot-remove selftests.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hotremove_util.h"
+
+int hr_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	buf[n] = '\0';
+	close(fd);
+	return 0;
+}
+
+int hr_write(const char *path, const char *text)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+char *hr_slurp(const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+int hr_module_load(const char **path)
+{
+	static char where[PATH_MAX];
+	const char *env = getenv("HOTREMOVE_MODULE");
+	int fd, ret = 0;
+
+	if (env) {
+		snprintf(where, sizeof(where), "%s", env);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", where, sizeof(where) - 1);
+		char *slash;
+
+		if (n < 0)
+			n = 0;
+		where[n] = '\0';
+		slash = strrchr(where, '/');
+		snprintf(slash ? slash + 1 : where,
+			 sizeof(where) - (slash ? slash + 1 - where : 0),
+			 "%s", HR_MODULE);
+	}
+	*path = where;
+	if (access(HR_DEBUGFS, F_OK) == 0)
+		return 0;
+	fd = open(where, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		ret = -errno;
+	close(fd);
+	if (!ret && access(HR_DEBUGFS, F_OK))
+		ret = -ENOENT;	/* loaded, but debugfs is not mounted */
+	return ret;
+}
+
+int hr_request(const char *what, unsigned long long start,
+	       unsigned long long size)
+{
+	char path[128], text[64];
+
+	snprintf(path, sizeof(path), HR_DEBUGFS "/%s", what);
+	snprintf(text, sizeof(text), "%#llx %#llx", start, size);
+	return hr_write(path, text);
+}
+
+unsigned long long hr_block_size(void)
+{
+	char buf[64];
+
+	if (hr_read(HR_MEMORY "/block_size_bytes", buf, sizeof(buf)))
+		return 0;
+	return strtoull(buf, NULL, 16);
+}
+
+static void hr_block_file(unsigned long long addr, const char *file,
+			  char *path, size_t size)
+{
+	snprintf(path, size, HR_MEMORY "/memory%llu/%s",
+		 addr / hr_block_size(), file);
+}
+
+const char *hr_block_state(unsigned long long addr, char *buf, size_t size)
+{
+	char path[128];
+
+	hr_block_file(addr, "state", path, sizeof(path));
+	if (hr_read(path, buf, size))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+int hr_block_set(unsigned long long addr, const char *state)
+{
+	char path[128];
+
+	hr_block_file(addr, "state", path, sizeof(path));
+	return hr_write(path, state);
+}
+
+bool hr_block_zone_allowed(unsigned long long addr, const char *zone)
+{
+	char path[128], buf[128], *tok, *save;
+
+	hr_block_file(addr, "valid_zones", path, sizeof(path));
+	if (hr_read(path, buf, sizeof(buf)))
+		return false;
+	for (tok = strtok_r(buf, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, zone))
+			return true;
+	return false;
+}
+
+long hr_memtotal_kb(void)
+{
+	char buf[256];
+	long kb = -1;
+
+	if (!hr_read("/proc/meminfo", buf, sizeof(buf)))
+		sscanf(buf, "MemTotal: %ld kB", &kb);
+	return kb;
+}
+
+static int hr_block_cmp(const void *a, const void *b)
+{
+	const struct dirent *const *x = a, *const *y = b;
+
+	return strtol((*x)->d_name + 6, NULL, 10) -
+	       strtol((*y)->d_name + 6, NULL, 10);
+}
+
+static int hr_is_block(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "memory", 6) &&
+	       d->d_name[6] >= '0' && d->d_name[6] <= '9';
+}
+
+static char *hr_blocks(void)
+{
+	struct dirent **list;
+	size_t len = 0, cap;
+	char *out;
+	int i, n;
+
+	n = scandir(HR_MEMORY, &list, hr_is_block, NULL);
+	if (n < 0)
+		return NULL;
+	qsort(list, n, sizeof(*list), hr_block_cmp);
+	cap = 64 * (n + 1);
+	out = malloc(cap);
+	for (i = 0; i < n; i++) {
+		char path[300], state[32] = "";
+
+		snprintf(path, sizeof(path), HR_MEMORY "/%s/state",
+			 list[i]->d_name);
+		hr_read(path, state, sizeof(state));
+		state[strcspn(state, "\n")] = '\0';
+		if (out)
+			len += snprintf(out + len, cap - len, "%s %s\n",
+					list[i]->d_name, state);
+		free(list[i]);
+	}
+	free(list);
+	return out;
+}
+
+int hr_snapshot(struct hr_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (hr_read(HR_DEBUGFS "/tables", s->tables, sizeof(s->tables)))
+		return -1;
+	s->table_list = hr_slurp(HR_DEBUGFS "/table_list");
+	s->memtotal_kb = hr_memtotal_kb();
+	s->iomem = hr_slurp("/proc/iomem");
+	s->blocks = hr_blocks();
+	return s->memtotal_kb > 0 && s->table_list && s->iomem && s->blocks ?
+	       0 : -1;
+}
+
+void hr_state_free(struct hr_state *s)
+{
+	free(s->table_list);
+	free(s->iomem);
+	free(s->blocks);
+	s->table_list = s->iomem = s->blocks = NULL;
+}
+
+/* The first line where a and b differ, as "was '...', is '...'". */
+static void hr_first_diff(const char *a, const char *b, char *why, size_t size)
+{
+	while (*a && *b) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+		if (la != lb || strncmp(a, b, la))
+			break;
+		a += la + (a[la] == '\n');
+		b += lb + (b[lb] == '\n');
+	}
+	snprintf(why + strlen(why), size - strlen(why), "was '%.*s', is '%.*s'",
+		 (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+}
+
+bool hr_state_same(const struct hr_state *a, const struct hr_state *b,
+		   char *why, size_t size)
+{
+	why[0] = '\0';
+	if (strcmp(a->tables, b->tables)) {
+		snprintf(why, size, "page-table pages: ");
+		hr_first_diff(a->tables, b->tables, why, size);
+		snprintf(why + strlen(why), size - strlen(why),
+			 "; first table that differs: ");
+		hr_first_diff(a->table_list, b->table_list, why, size);
+	} else if (a->memtotal_kb != b->memtotal_kb) {
+		snprintf(why, size, "MemTotal: was %ld kB, is %ld kB",
+			 a->memtotal_kb, b->memtotal_kb);
+	} else if (strcmp(a->iomem, b->iomem)) {
+		snprintf(why, size, "/proc/iomem: ");
+		hr_first_diff(a->iomem, b->iomem, why, size);
+	} else if (strcmp(a->blocks, b->blocks)) {
+		snprintf(why, size, "memory blocks: ");
+		hr_first_diff(a->blocks, b->blocks, why, size);
+	}
+	return !why[0];
+}
+
+void hr_tables_line(const struct hr_state *s, char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s->tables[i] && n + 1 < size; i++)
+		buf[n++] = s->tables[i] == '\n' ? ';' : s->tables[i];
+	while (n && buf[n - 1] == ';')
+		n--;
+	buf[n] = '\0';
+}
+
+int hr_new_blocks(const struct hr_state *before, const struct hr_state *now,
+		  unsigned long long *addr, int max)
+{
+	unsigned long long block = hr_block_size();
+	const char *line = now->blocks;
+	char *known = malloc(strlen(before->blocks) + 2);
+	int n = 0;
+
+	if (!known)
+		return -1;
+	/* Every name in known follows a newline, the first one too. */
+	sprintf(known, "\n%s", before->blocks);
+	while (*line && n < max) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "\n%.*s ",
+			 (int)strcspn(line, " \n"), line);
+		if (!strstr(known, name))
+			addr[n++] = strtoull(line + 6, NULL, 10) * block;
+		line += strcspn(line, "\n");
+		line += *line == '\n';
+	}
+	free(known);
+	return n;
+}

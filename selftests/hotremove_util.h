@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the arm64 memory hot-remove selftests: the test
+ * module's debugfs interface, memory block sysfs files, and a snapshot of
+ * everything a hot-remove must give back.
+ */
+#ifndef HOTREMOVE_UTIL_H
+#define HOTREMOVE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HR_DEBUGFS	"/sys/kernel/debug/hotremove_test"
+#define HR_MEMORY	"/sys/devices/system/memory"
+#define HR_MODULE	"hotremove_mod/hotremove_test.ko"
+
+/* What a removal must give back exactly. */
+struct hr_state {
+	char tables[256];	/* the module's page-table page counts */
+	char *table_list;	/* and the tables themselves */
+	long memtotal_kb;	/* MemTotal of /proc/meminfo */
+	char *iomem;		/* /proc/iomem */
+	char *blocks;		/* "memoryN state" per memory block */
+};
+
+/* 0 or -errno.  Reads at most size - 1 bytes and ends them with '\0'. */
+int hr_read(const char *path, char *buf, size_t size);
+/* 0 or -errno of the write(2) (what the kernel refused it with). */
+int hr_write(const char *path, const char *text);
+/* A whole file in a malloc'd string, or NULL. */
+char *hr_slurp(const char *path);
+
+/* Load the test module (next to the test, or $HOTREMOVE_MODULE); 0 when
+ * it is loaded after the call, -errno otherwise, with its path in *path. */
+int hr_module_load(const char **path);
+/* "add" or "remove" of the module: 0 or the -errno it failed with. */
+int hr_request(const char *what, unsigned long long start,
+	       unsigned long long size);
+
+unsigned long long hr_block_size(void);
+/* State ("online", "offline") of the block at addr, or "" when none. */
+const char *hr_block_state(unsigned long long addr, char *buf, size_t size);
+int hr_block_set(unsigned long long addr, const char *state);
+bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
+
+long hr_memtotal_kb(void);
+int hr_snapshot(struct hr_state *s);
+void hr_state_free(struct hr_state *s);
+/* true when equal; otherwise what differs first, in why. */
+bool hr_state_same(const struct hr_state *a, const struct hr_state *b,
+		   char *why, size_t size);
+/* Start addresses of the blocks in now but not in before; their number. */
+int hr_new_blocks(const struct hr_state *before, const struct hr_state *now,
+		  unsigned long long *addr, int max);
+/* The counts of hr_state.tables on one line. */
+void hr_tables_line(const struct hr_state *s, char *buf, size_t size);
+
+#endif
