@@ -22,7 +22,8 @@ export KDIR PATCHES UPTO JOBS DEBUG
 	bisect-check mutants coverage dashboard dashboard-check clean help
 
 all: check-config deps tree
-	@ci/kunit-run.sh $(CONFIG); $(SUMMARY) $(CONFIG)
+	@ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
+	$(SUMMARY) --selftests $(CONFIG)
 
 # Each run: the KUnit suite, then the selftests in a guest booted with the
 # same kernel.
@@ -74,7 +75,7 @@ COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
 coverage: deps tree
 	@rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
 	coverage/report.sh $(COVERAGE_RUNS) || rc=1; \
-	ci/summary.py --prefix=cov- $(COVERAGE_RUNS) || rc=1; exit $$rc
+	ci/summary.py --prefix=cov- --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
 
 # The dashboard again, from whatever results and tracefiles build/ holds.
 dashboard:
@@ -89,7 +90,7 @@ clean:
 		build/selftests
 
 help:
-	@echo "make                 default configuration ($(CONFIG)): build, KUnit run, summary"
+	@echo "make                 default configuration ($(CONFIG)): build, KUnit suite, selftests, summary"
 	@echo "make test            CI tier, KUnit and selftests: $(TEST_RUNS)"
 	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"

@@ -4,10 +4,12 @@
 # One coverage run: ci/coverage-run.sh RUN
 #
 # Builds RUN's kernel (ci/matrix) with gcov-kernel in build/coverage/<kconfig>
-# (kunit.py build: the suite's kunitconfig, the page-table fragment and
-# coverage/gcov.config), boots it with an initramfs whose /init prints the
-# gcov counters after the KUnit suite ran, writes them back next to the
-# objects and captures them with lcov.
+# (kunit.py build: the suite's kunitconfig, selftests/config, the page-table
+# fragment and coverage/gcov.config), boots it with an initramfs whose /init
+# prints the gcov counters after the KUnit suite ran, writes them back next
+# to the objects and captures them with lcov; then boots it again to run
+# the selftests (ci/selftest-run.sh --gcov) and captures those counters
+# too.  RUN.info is the two merged.
 #
 # Profiled: every C file of arch/arm64/mm/ but the suite itself, and
 # mm/memory_hotplug.c, mm/sparse-vmemmap.c and mm/sparse.c.  The choice is
@@ -16,7 +18,8 @@
 # too and are dropped by lcov --extract.
 #
 # Results: build/results/cov-RUN.{ktap,json,seconds} (console, kunit.py's
-# JSON of the suite's results) and build/coverage/RUN.info (lcov).
+# JSON of the suite's results), cov-selftests-RUN.* (as ci/selftest-run.sh)
+# and build/coverage/RUN.info (lcov).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,26 +63,42 @@ echo "coverage-run: $run ($kconfig on -cpu $target): build"
 	die "build failed, see $res/cov-$run.build"
 
 cpio="$top/build/coverage/init.cpio"
-"$top/ci/initramfs.sh" "$cpio" "$top/coverage/init.sh"
+"$top/ci/initramfs.sh" "$cpio" "$top/coverage/init.sh" \
+	"$top/coverage/gcda-dump.sh" /bin/gcda-dump
+
+# The counters of one boot, as lcov's tracefile of the profiled files.
+capture() {
+	lcov --quiet --capture --directory "$out" --base-directory "$out" \
+		--gcov-tool aarch64-linux-gnu-gcov --rc lcov_branch_coverage=1 \
+		--output-file "$out/all.info" 2>>"$res/cov-$run.lcov" ||
+		die "lcov --capture failed, see $res/cov-$run.lcov"
+	lcov --quiet --extract "$out/all.info" '*/arch/arm64/mm/*' \
+		'*/mm/memory_hotplug.c' '*/mm/sparse-vmemmap.c' '*/mm/sparse.c' \
+		--rc lcov_branch_coverage=1 \
+		--output-file "$1" 2>>"$res/cov-$run.lcov" ||
+		die "lcov --extract failed, see $res/cov-$run.lcov"
+}
+rm -f "$res/cov-$run.lcov"
 
 # Counters of an earlier run of this kernel must not leak into this one.
 find "$out" -name '*.gcda' -delete
-echo "coverage-run: $run: boot"
+echo "coverage-run: $run: boot (KUnit)"
 rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/cov-$run.ktap" \
 	--timeout "${KUNIT_TIMEOUT:-300}" --gcda-root "$out" || rc=1
 "$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$run.json" \
 	"$res/cov-$run.ktap" >/dev/null || rc=1
+capture "$out/kunit.info"
 
-lcov --quiet --capture --directory "$out" --base-directory "$out" \
-	--gcov-tool aarch64-linux-gnu-gcov --rc lcov_branch_coverage=1 \
-	--output-file "$out/all.info" 2>"$res/cov-$run.lcov" ||
-	die "lcov --capture failed, see $res/cov-$run.lcov"
-lcov --quiet --extract "$out/all.info" '*/arch/arm64/mm/*' \
-	'*/mm/memory_hotplug.c' '*/mm/sparse-vmemmap.c' '*/mm/sparse.c' \
-	--rc lcov_branch_coverage=1 \
+# The same kernel again, running the selftests (ci/selftest-run.sh --gcov
+# starts from zeroed counters).
+"$top/ci/selftest-run.sh" --build-dir "$out" --name "cov-selftests-$run" \
+	--gcov "$run" || rc=1
+capture "$out/selftests.info"
+lcov --quiet --add-tracefile "$out/kunit.info" \
+	--add-tracefile "$out/selftests.info" --rc lcov_branch_coverage=1 \
 	--output-file "$top/build/coverage/$run.info" 2>>"$res/cov-$run.lcov" ||
-	die "lcov --extract failed, see $res/cov-$run.lcov"
+	die "lcov merge failed, see $res/cov-$run.lcov"
 echo "$(($(date +%s) - start))" >"$res/cov-$run.seconds"
 exit $rc

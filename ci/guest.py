@@ -4,10 +4,11 @@
 
 ci/guest.py --kernel IMAGE --initrd CPIO --target TARGET --log LOG
             [--timeout S] [--append ARGS] [--gcda-root DIR]
-            [--virtio-mem BYTES]
+            [--virtio-mem BYTES] [--memory MIB]
 
 TARGET names kunit/qemu/arm64-TARGET.py: the guest gets the same CPU model,
-memory and kernel command line as the KUnit runs of that target.  The /init
+memory (unless --memory) and kernel command line as the KUnit runs of that
+target.  The /init
 in the initramfs must print GUEST_DONE_MARK when it has finished, then power
 the guest off.
 
@@ -180,6 +181,8 @@ def main():
     p.add_argument('--append', default='')
     p.add_argument('--gcda-root')
     p.add_argument('--virtio-mem', type=int, default=0)
+    p.add_argument('--memory', type=int, default=0,
+                   help="RAM in MiB instead of the target's")
     args = p.parse_args()
 
     for f in (args.kernel, args.initrd):
@@ -190,6 +193,8 @@ def main():
            '-serial', 'stdio', '-kernel', args.kernel, '-initrd', args.initrd,
            '-append', ' '.join(filter(None, [cmdline, 'panic=-1', args.append]))]
 
+    if args.memory:
+        qemu_args[qemu_args.index('-m') + 1] = str(args.memory)
     qmp_path = None
     if args.virtio_mem:
         size = args.virtio_mem

@@ -45,8 +45,9 @@ print("  failing:", ", ".join(cases))
 		echo "mutant $name: NOT CAUGHT on $mrun ($line)"
 		missed=$((missed + 1))
 	fi
-	SELFTEST_KERNEL_AS_IS=1 SELFTEST_CYCLES=10 \
-		"$top/ci/selftest-run.sh" "$mrun" >/dev/null 2>&1
+	mkconfig=$(awk -v r="$mrun" '$1 == r { print $2 }' "$top/ci/matrix")
+	SELFTEST_CYCLES=10 "$top/ci/selftest-run.sh" \
+		--build-dir "$top/build/kunit/$mkconfig" "$mrun" >/dev/null 2>&1
 	PYTHONPATH="$top/ci" python3 -c '
 import sys
 from summary import load_selftests

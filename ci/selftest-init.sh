@@ -32,5 +32,7 @@ cd /selftests/hotremove
 BASE_DIR=/selftests
 . /selftests/kselftest/runner.sh
 run_many ./hotremove_hidden ./hotremove_virtio_mem
+# Coverage guests (ci/selftest-run.sh --gcov) carry the gcov dumper.
+[ ! -x /bin/gcda-dump ] || /bin/gcda-dump
 echo "hotremove-guest: done"
 poweroff -f

@@ -6,9 +6,10 @@ coverage/dashboard.py [--info TRACEFILE] RUN...
 
 build/coverage/index.html gets:
  - the base version and the series and harness revisions it was made from;
- - the results matrix, run by suite (the KUnit run of `make test` or `make
-   matrix`, and the KUnit run of the gcov kernel), with pass, fail and skip
-   counts, run times and a link to each log;
+ - the results matrix, run by suite (the KUnit suite and the selftests of
+   `make test` or `make matrix`, of the gcov kernels of `make coverage` and
+   of the debug kernels of DEBUG=1, where build/results/ has them), with
+   pass, fail and skip counts, run times and a link to each log;
  - line and branch coverage of each hot-remove function of
    arch/arm64/mm/mmu.c, with its uncovered lines, and of each profiled file;
  - a link to the lcov (genhtml) report.
@@ -39,7 +40,11 @@ HOTREMOVE_FUNCS = re.compile(
     r'hotplug_leaf_size|hotplug_range_splits_leaf|hotremove_splits_leaf|'
     r'hotplug_map_linear|arch_add_memory)$')
 # (suite title, results prefix): the prefix names build/results/<prefix>RUN.*
-SUITES = [('KUnit', ''), ('KUnit, gcov kernel', 'cov-')]
+SUITES = [('KUnit', ''), ('selftests', 'selftests-'),
+          ('KUnit, gcov kernel', 'cov-'),
+          ('selftests, gcov kernel', 'cov-selftests-'),
+          ('KUnit, debug kernel', 'debug-'),
+          ('selftests, debug kernel', 'debug-selftests-')]
 
 
 def git(*args, cwd=TOP):
@@ -161,9 +166,15 @@ def results_cell(prefix, run):
     name = prefix + run
     # A run that failed to build leaves only its build log or timing.
     if not any(os.path.exists(os.path.join(RESULTS, name + ext))
-               for ext in ('.json', '.ktap', '.out', '.build', '.seconds')):
+               for ext in ('.json', '.ktap', '.log', '.out', '.build',
+                           '.seconds')):
         return None
-    cases, _, problem = summary.load(name)
+    if 'selftests-' in prefix:
+        cases, _, problem = summary.load_selftests(name)
+        log = name + '.log'
+    else:
+        cases, _, problem = summary.load(name)
+        log = name + '.ktap'
     p = sum(1 for _, s in cases if s == 'PASS')
     s = sum(1 for _, s in cases if s == 'SKIP')
     secs = None
@@ -173,7 +184,7 @@ def results_cell(prefix, run):
     except (OSError, ValueError):
         pass
     return {'passed': p, 'failed': len(cases) - p - s, 'skipped': s,
-            'problem': problem, 'seconds': secs, 'log': name + '.ktap'}
+            'problem': problem, 'seconds': secs, 'log': log}
 
 
 def render(meta, runs, cells, funcs, files):
@@ -193,12 +204,14 @@ def render(meta, runs, cells, funcs, files):
         out.append(f'<tr><th class="l">{e(k)}</th><td class="l">{e(v)}</td></tr>')
     out.append('</table>')
 
+    # Suites with no result in any run (no debug kernels, say) stay out.
+    suites = [t for t, _ in SUITES if any(cells[r].get(t) for r in runs)]
     out.append('<h2>Results</h2><table id="results"><tr><th class="l">run</th>')
-    out += [f'<th>{e(title)}</th>' for title, _ in SUITES]
+    out += [f'<th>{e(title)}</th>' for title in suites]
     out.append('</tr>')
     for run in runs:
         out.append(f'<tr><td class="l">{e(run)}</td>')
-        for title, _ in SUITES:
+        for title in suites:
             c = cells[run].get(title)
             if c is None:
                 out.append('<td class="none">not run</td>')

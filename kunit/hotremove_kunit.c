@@ -800,11 +800,13 @@ static bool hr_plan_vmemmap(struct hr_plan *p, int arg)
 /*
  * Own floor or ceiling: a limit aligned to the tables of level lvl - 1 but
  * not to those of level lvl keeps the level-lvl table and all above it.
+ * A ceiling of 0 stands for the top of the address space: with the floor
+ * at the start of a level-lvl table, that table goes.
  */
 static bool hr_plan_limits(struct hr_plan *p, int arg)
 {
-	int lvl = arg / 2;
-	bool ceiling = arg % 2;
+	enum { HR_FLOOR, HR_CEILING, HR_NO_CEILING } kind = arg % 3;
+	int lvl = arg / 3;
 	unsigned long x, cut, below;
 
 	if (lvl >= HR_NR_LEVELS || !geo.real[lvl])
@@ -817,20 +819,32 @@ static bool hr_plan_limits(struct hr_plan *p, int arg)
 	p->region = HR_LINEAR;
 	p->map_flags = NO_BLOCK_MAPPINGS | NO_CONT_MAPPINGS;
 	p->own_limits = true;
-	if (!ceiling) {
+	switch (kind) {
+	case HR_FLOOR:
 		cut = x + below;
 		hr_set(&p->map[0], cut, cut + 4 * HR_P);
 		p->floor = cut;
 		p->ceiling = geo.lin_hi;
-	} else {
+		break;
+	case HR_CEILING:
 		cut = x + geo.span[lvl] - below;
 		hr_set(&p->map[0], cut - 4 * HR_P, cut);
 		p->floor = geo.lin_lo;
 		p->ceiling = cut;
+		break;
+	case HR_NO_CEILING:
+		hr_set(&p->map[0], x, x + 4 * HR_P);
+		p->floor = x;
+		p->ceiling = 0;
+		snprintf(p->desc, sizeof(p->desc),
+			 "no ceiling (0) frees the %s table",
+			 hr_level_name[lvl]);
+		p->remove = p->map[0];
+		return true;
 	}
 	p->remove = p->map[0];
 	snprintf(p->desc, sizeof(p->desc), "%s cuts the %s table",
-		 ceiling ? "ceiling" : "floor", hr_level_name[lvl]);
+		 kind == HR_CEILING ? "ceiling" : "floor", hr_level_name[lvl]);
 	return true;
 }
 
@@ -914,7 +928,7 @@ static const struct hr_family hr_families[] = {
 	{ hr_plan_linear, 13 },
 	{ hr_plan_block, 5 },
 	{ hr_plan_vmemmap, 6 },
-	{ hr_plan_limits, 2 * HR_NR_LEVELS },
+	{ hr_plan_limits, 3 * HR_NR_LEVELS },
 	{ hr_plan_split, 18 },
 };
 

@@ -9,7 +9,11 @@
  * nothing.
  *
  * Boot the kernel with mem= below the RAM size, leaving at least one memory
- * block hidden.  HOTREMOVE_CYCLES sets the number of cycles (default 100).
+ * block hidden.  The tests use a window at the top of the hidden RAM, far
+ * from boot memory so that it needs page tables of its own where the
+ * configuration allows: HOTREMOVE_WINDOW bytes (default 1 GiB, less when
+ * less is hidden).  HOTREMOVE_CYCLES sets the number of cycles (default
+ * 100).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,12 +27,14 @@
 
 FIXTURE(hidden) {
 	struct hr_state before;
-	unsigned long long start, size, block;
+	unsigned long long hidden_start, hidden_end;
+	unsigned long long start, size, block;	/* the window */
 	char auto_online[32];
 };
 
 FIXTURE_SETUP(hidden)
 {
+	unsigned long long window;
 	const char *path;
 	char buf[128];
 	int ret;
@@ -37,10 +43,17 @@ FIXTURE_SETUP(hidden)
 	if (ret)
 		SKIP(return, "cannot load %s: %s", path, strerror(-ret));
 	ASSERT_EQ(0, hr_read(HR_DEBUGFS "/hidden", buf, sizeof(buf)));
-	if (sscanf(buf, "%lli %lli %lli", &self->start, &self->size,
+	if (sscanf(buf, "%lli %lli %lli", &self->hidden_start, &self->size,
 		   &self->block) != 3)
 		SKIP(return, "no hidden RAM: boot with mem= below the RAM size");
 	ASSERT_EQ(self->block, hr_block_size());
+	self->hidden_end = self->hidden_start + self->size;
+	window = getenv("HOTREMOVE_WINDOW") ?
+		 strtoull(getenv("HOTREMOVE_WINDOW"), NULL, 0) : 1ULL << 30;
+	window -= window % self->block;
+	if (window && window < self->size)
+		self->size = window;
+	self->start = self->hidden_end - self->size;
 
 	/* Blocks come up offline; each test onlines them itself. */
 	ASSERT_EQ(0, hr_read(HR_MEMORY "/auto_online_blocks",
@@ -162,7 +175,7 @@ TEST_F(hidden, boot_memory_offline_refused)
 	struct hr_state now;
 	int refused = 0;
 
-	for (a = 0; a < self->start; a += block) {
+	for (a = 0; a < self->hidden_start; a += block) {
 		int ret;
 
 		if (strcmp(hr_block_state(a, state, sizeof(state)), "online"))
@@ -180,14 +193,16 @@ TEST_F(hidden, boot_memory_offline_refused)
 	EXPECT_TRUE(hr_state_same(&self->before, &now, why, sizeof(why)))
 		TH_LOG("refusing changed something: %s", why);
 	hr_state_free(&now);
-	ksft_print_msg("hotremove: %d boot memory blocks refused to go offline\n",
-		       refused);
+	ksft_print_msg("hotremove: boot_blocks_refused=%d\n", refused);
 }
+
+enum { WINDOW, HIDDEN_START, HIDDEN_END };
 
 struct bad_request {
 	const char *what;
 	const char *op;			/* "add" or "remove" */
-	long long start_blocks;		/* from the hidden start, in blocks */
+	int from;			/* where start_blocks counts from */
+	long long start_blocks;		/* in blocks */
 	long long start_bytes;		/* added to it */
 	long long size_blocks;
 	long long size_bytes;
@@ -205,7 +220,9 @@ static void check_bad(struct __test_metadata *_metadata,
 	struct hr_state a, b;
 	char why[512];
 
-	start = self->start + r->start_blocks * self->block + r->start_bytes;
+	start = r->from == HIDDEN_START ? self->hidden_start :
+		r->from == HIDDEN_END ? self->hidden_end : self->start;
+	start += r->start_blocks * self->block + r->start_bytes;
 	size = r->size_blocks * self->block + r->size_bytes;
 	ASSERT_EQ(0, hr_snapshot(&a));
 	EXPECT_EQ(-r->err, hr_request(r->op, start, size))
@@ -220,20 +237,21 @@ static void check_bad(struct __test_metadata *_metadata,
 TEST_F(hidden, bad_requests)
 {
 	static const struct bad_request nothing_added[] = {
-		{ "unaligned start", "add", 0, 4096, 1, 0, EINVAL },
-		{ "unaligned size", "add", 0, 0, 0, 4096, EINVAL },
-		{ "empty range", "add", 0, 0, 0, 0, EINVAL },
-		{ "beyond the hidden RAM", "add", 0, 0, 1 << 20, 0, ERANGE },
-		{ "below the hidden RAM", "add", -1, 0, 1, 0, ERANGE },
-		{ "never added", "remove", 0, 0, 1, 0, ENOENT },
-		{ "unaligned removal", "remove", 0, 4096, 1, 0, EINVAL },
+		{ "unaligned start", "add", WINDOW, 0, 4096, 1, 0, EINVAL },
+		{ "unaligned size", "add", WINDOW, 0, 0, 0, 4096, EINVAL },
+		{ "empty range", "add", WINDOW, 0, 0, 0, 0, EINVAL },
+		{ "beyond the hidden RAM", "add", HIDDEN_END, 0, 0, 1, 0, ERANGE },
+		{ "across its end", "add", HIDDEN_END, -1, 0, 2, 0, ERANGE },
+		{ "below the hidden RAM", "add", HIDDEN_START, -1, 0, 1, 0, ERANGE },
+		{ "never added", "remove", WINDOW, 0, 0, 1, 0, ENOENT },
+		{ "unaligned removal", "remove", WINDOW, 0, 4096, 1, 0, EINVAL },
 	};
 	static const struct bad_request one_added[] = {
-		{ "added twice", "add", 0, 0, 1, 0, EEXIST },
-		{ "removed while online", "remove", 0, 0, 1, 0, EBUSY },
+		{ "added twice", "add", WINDOW, 0, 0, 1, 0, EEXIST },
+		{ "removed while online", "remove", WINDOW, 0, 0, 1, 0, EBUSY },
 	};
 	static const struct bad_request removed = {
-		"removed twice", "remove", 0, 0, 1, 0, ENOENT
+		"removed twice", "remove", WINDOW, 0, 0, 1, 0, ENOENT
 	};
 	struct hr_state now;
 	char why[512];

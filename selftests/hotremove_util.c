@@ -165,8 +165,8 @@ bool hr_block_zone_allowed(unsigned long long addr, const char *zone)
 	hr_block_file(addr, "valid_zones", path, sizeof(path));
 	if (hr_read(path, buf, sizeof(buf)))
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, zone))
 			return true;
 	return false;
@@ -243,7 +243,9 @@ void hr_state_free(struct hr_state *s)
 	free(s->table_list);
 	free(s->iomem);
 	free(s->blocks);
-	s->table_list = s->iomem = s->blocks = NULL;
+	s->table_list = NULL;
+	s->iomem = NULL;
+	s->blocks = NULL;
 }
 
 /* The first line where a and b differ, as "was '...', is '...'". */
@@ -311,7 +313,7 @@ int hr_new_blocks(const struct hr_state *before, const struct hr_state *now,
 		char name[64];
 
 		snprintf(name, sizeof(name), "\n%.*s ",
-			 (int)strcspn(line, " \n"), line);
+			 (int)strcspn(line, "\n "), line);
 		if (!strstr(known, name))
 			addr[n++] = strtoull(line + 6, NULL, 10) * block;
 		line += strcspn(line, "\n");

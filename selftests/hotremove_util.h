@@ -30,8 +30,10 @@ int hr_write(const char *path, const char *text);
 /* A whole file in a malloc'd string, or NULL. */
 char *hr_slurp(const char *path);
 
-/* Load the test module (next to the test, or $HOTREMOVE_MODULE); 0 when
- * it is loaded after the call, -errno otherwise, with its path in *path. */
+/*
+ * Load the test module (next to the test, or $HOTREMOVE_MODULE); 0 when
+ * it is loaded after the call, -errno otherwise, with its path in *path.
+ */
 int hr_module_load(const char **path);
 /* "add" or "remove" of the module: 0 or the -errno it failed with. */
 int hr_request(const char *what, unsigned long long start,
