@@ -143,6 +143,10 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 				  (long)(self->size >> 10), now.memtotal_kb);
 			hr_tables_line(&now, line, sizeof(line));
 			ksft_print_msg("hotremove: tables at peak: %s\n", line);
+			/* Blind counts would pass whatever leaks. */
+			EXPECT_LT(hr_tables_total(&self->before),
+				  hr_tables_total(&now))
+				TH_LOG("adding %#llx bytes added no table", self->size);
 			hr_state_free(&now);
 		}
 		for (a = self->start; a < self->start + self->size;

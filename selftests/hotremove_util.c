@@ -286,6 +286,16 @@ bool hr_state_same(const struct hr_state *a, const struct hr_state *b,
 	return !why[0];
 }
 
+long hr_tables_total(const struct hr_state *s)
+{
+	const char *p = s->tables;
+	long total = 0;
+
+	while ((p = strchr(p, '=')))
+		total += strtol(++p, NULL, 10);
+	return total;
+}
+
 void hr_tables_line(const struct hr_state *s, char *buf, size_t size)
 {
 	size_t i, n = 0;

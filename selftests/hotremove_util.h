@@ -54,6 +54,8 @@ bool hr_state_same(const struct hr_state *a, const struct hr_state *b,
 /* Start addresses of the blocks in now but not in before; their number. */
 int hr_new_blocks(const struct hr_state *before, const struct hr_state *now,
 		  unsigned long long *addr, int max);
+/* All page-table pages hr_state.tables counts, every level and region. */
+long hr_tables_total(const struct hr_state *s);
 /* The counts of hr_state.tables on one line. */
 void hr_tables_line(const struct hr_state *s, char *buf, size_t size);
 

@@ -34,6 +34,7 @@
 #include <linux/ioport.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
@@ -56,7 +57,9 @@ static bool ht_real[HT_LEVELS];
 
 /*
  * init_mm is not exported to modules; the kernel's own tables are the ones
- * TTBR1_EL1 points at whenever the kernel runs.
+ * TTBR1_EL1 points at whenever the kernel runs.  A 52-bit kernel without
+ * LPA2 running with 48 bits points TTBR1 into its pgd, past the entries
+ * the smaller VA range does not use; the pgd itself is page aligned.
  */
 static pgd_t *ht_kernel_pgd(void)
 {
@@ -68,7 +71,38 @@ static pgd_t *ht_kernel_pgd(void)
 		     ((ttbr & GENMASK_ULL(5, 2)) << 46);
 	else
 		pa = ttbr & GENMASK_ULL(47, 1);
-	return (pgd_t *)phys_to_virt(pa);
+	return (pgd_t *)phys_to_virt(pa & PAGE_MASK);
+}
+
+/* Whether the tables at ht_pgd map the kernel address addr to phys. */
+static bool ht_maps(unsigned long addr, phys_addr_t phys)
+{
+	pgd_t *pgdp = pgd_offset_pgd(ht_pgd, addr);
+	p4d_t *p4dp;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	pte_t pte;
+
+	if (pgd_none(READ_ONCE(*pgdp)))
+		return false;
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)))
+		return false;
+	pudp = pud_offset(p4dp, addr);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud))
+		return false;
+	if (pud_sect(pud))
+		return __pud_to_phys(pud) + (addr & ~PUD_MASK) == phys;
+	pmdp = pmd_offset(pudp, addr);
+	pmd = READ_ONCE(*pmdp);
+	if (pmd_none(pmd))
+		return false;
+	if (pmd_sect(pmd))
+		return __pmd_to_phys(pmd) + (addr & ~PMD_MASK) == phys;
+	pte = __ptep_get(pte_offset_kernel(pmdp, addr));
+	return pte_present(pte) &&
+	       __pte_to_phys(pte) + (addr & ~PAGE_MASK) == phys;
 }
 
 struct ht_count {
@@ -319,10 +353,19 @@ static void ht_find_hidden(void)
 
 static int __init ht_init(void)
 {
+	struct page *probe;
+	bool ok;
+
+	/* The tables found must map a page of the linear map to that page. */
 	ht_pgd = ht_kernel_pgd();
-	/* The kernel's own text must be reachable from what TTBR1 gave. */
-	if (pgd_none(READ_ONCE(*pgd_offset_pgd(ht_pgd, (unsigned long)ht_init)))) {
-		pr_err("TTBR1_EL1 does not point at the kernel's tables\n");
+	probe = alloc_page(GFP_KERNEL);
+	if (!probe)
+		return -ENOMEM;
+	ok = ht_maps((unsigned long)page_address(probe) + 8,
+		     page_to_phys(probe) + 8);
+	__free_page(probe);
+	if (!ok) {
+		pr_err("the tables TTBR1_EL1 points at do not map the linear map: cannot count tables\n");
 		return -ENODEV;
 	}
 	ht_real[HT_PTE] = true;
