@@ -81,6 +81,22 @@ def load(run):
     return cases, config, None
 
 
+def counts(cases):
+    """(passed, failed, skipped) of a list of (name, status)."""
+    p = sum(1 for _, st in cases if st == 'PASS')
+    sk = sum(1 for _, st in cases if st == 'SKIP')
+    return p, len(cases) - p - sk, sk
+
+
+def seconds(name):
+    """' (N s)' from build/results/NAME.seconds, or ''."""
+    try:
+        with open(os.path.join(RESULTS, name + '.seconds')) as fh:
+            return f' ({fh.read().strip()} s)'
+    except OSError:
+        return ''
+
+
 def load_selftests(name):
     """Return (cases, figures, problem) of one selftest run."""
     base = os.path.join(RESULTS, name)
@@ -131,21 +147,13 @@ def selftest_table(prefix, runs):
           f'{"cycles":>6} {"ms/cycle":>8}  result')
     for run in runs:
         cases, figures, problem = load_selftests(prefix + 'selftests-' + run)
-        p = sum(1 for _, st in cases if st == 'PASS')
-        sk = sum(1 for _, st in cases if st == 'SKIP')
-        f = len(cases) - p - sk
+        p, f, sk = counts(cases)
         passed += p
         skipped += sk
         failed += f + (1 if problem else 0)
         cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
         verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if sk else 'ok')
-        secs = ''
-        try:
-            with open(os.path.join(RESULTS, prefix + 'selftests-' + run +
-                                   '.seconds')) as fh:
-                secs = f' ({fh.read().strip()} s)'
-        except OSError:
-            pass
+        secs = seconds(prefix + 'selftests-' + run)
         print(f'{run:16} {len(cases):5} {p:4} {f:4} {sk:4} '
               f'{cyc.get("cycles", "-"):>6} {cyc.get("ms_per_cycle", "-"):>8}'
               f'  {verdict}{secs}')
@@ -176,20 +184,13 @@ def main(argv):
     for run in runs_kunit:
         cases, config, problem = load(prefix + run)
         per_run[run] = dict(cases)
-        p = sum(1 for _, s in cases if s == 'PASS')
-        s = sum(1 for _, s in cases if s == 'SKIP')
-        f = len(cases) - p - s
+        p, f, s = counts(cases)
         passed += p
         skipped += s
         failed += f + (1 if problem else 0)
         page, va, act, lvl = config or ('?', '?', '?', '?')
         verdict = problem or ('FAIL' if f else 'SKIPPED CASES' if s else 'ok')
-        secs = ''
-        try:
-            with open(os.path.join(RESULTS, prefix + run + '.seconds')) as fh:
-                secs = f' ({fh.read().strip()} s)'
-        except OSError:
-            pass
+        secs = seconds(prefix + run)
         print(f'{run:16} {page:>4} {va:>3} {act:>3} {lvl:>3} {len(cases):5} '
               f'{p:4} {f:4} {s:4}  {verdict}{secs}')
         summary.append({'run': run, 'page_size': page, 'va_bits': va,

@@ -175,15 +175,14 @@ def results_cell(prefix, run):
     else:
         cases, _, problem = summary.load(name)
         log = name + '.ktap'
-    p = sum(1 for _, s in cases if s == 'PASS')
-    s = sum(1 for _, s in cases if s == 'SKIP')
+    p, fail, s = summary.counts(cases)
     secs = None
     try:
         with open(os.path.join(RESULTS, name + '.seconds')) as f:
             secs = int(f.read().strip())
     except (OSError, ValueError):
         pass
-    return {'passed': p, 'failed': len(cases) - p - s, 'skipped': s,
+    return {'passed': p, 'failed': fail, 'skipped': s,
             'problem': problem, 'seconds': secs, 'log': log}
 
 

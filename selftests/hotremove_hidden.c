@@ -89,19 +89,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Offlining may race with a short-lived reference to a page; retry then. */
-static int offline_block(unsigned long long addr)
-{
-	int ret, tries;
-
-	for (tries = 0; tries < 10; tries++) {
-		ret = hr_block_set(addr, "offline");
-		if (ret != -EBUSY && ret != -EAGAIN)
-			break;
-		usleep(100000);
-	}
-	return ret;
-}
 
 /*
  * Every cycle adds all hidden blocks, onlines each (as movable memory in
@@ -151,7 +138,7 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 		}
 		for (a = self->start; a < self->start + self->size;
 		     a += self->block)
-			ASSERT_EQ(0, offline_block(a))
+			ASSERT_EQ(0, hr_block_offline(a))
 				TH_LOG("cycle %d: offline of %#llx", i, a);
 		ASSERT_EQ(0, hr_request("remove", self->start, self->size))
 			TH_LOG("cycle %d: remove", i);
@@ -268,7 +255,7 @@ TEST_F(hidden, bad_requests)
 	ASSERT_EQ(0, hr_block_set(self->start, "online_movable"));
 	for (i = 0; i < ARRAY_SIZE(one_added); i++)
 		check_bad(_metadata, self, &one_added[i]);
-	ASSERT_EQ(0, offline_block(self->start));
+	ASSERT_EQ(0, hr_block_offline(self->start));
 	ASSERT_EQ(0, hr_request("remove", self->start, self->block));
 	check_bad(_metadata, self, &removed);
 

@@ -158,6 +158,19 @@ int hr_block_set(unsigned long long addr, const char *state)
 	return hr_write(path, state);
 }
 
+int hr_block_offline(unsigned long long addr)
+{
+	int ret, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		ret = hr_block_set(addr, "offline");
+		if (ret != -EBUSY && ret != -EAGAIN)
+			break;
+		usleep(100000);
+	}
+	return ret;
+}
+
 bool hr_block_zone_allowed(unsigned long long addr, const char *zone)
 {
 	char path[128], buf[128], *tok, *save;

@@ -43,6 +43,8 @@ unsigned long long hr_block_size(void);
 /* State ("online", "offline") of the block at addr, or "" when none. */
 const char *hr_block_state(unsigned long long addr, char *buf, size_t size);
 int hr_block_set(unsigned long long addr, const char *state);
+/* Offline the block at addr, retrying while a page is briefly busy. */
+int hr_block_offline(unsigned long long addr);
 bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
 
 long hr_memtotal_kb(void);

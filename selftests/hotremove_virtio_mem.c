@@ -134,18 +134,6 @@ FIXTURE_TEARDOWN(vmem)
 	hr_state_free(&self->before);
 }
 
-static int offline_block(unsigned long long addr)
-{
-	int ret, tries;
-
-	for (tries = 0; tries < 10; tries++) {
-		ret = hr_block_set(addr, "offline");
-		if (ret != -EBUSY && ret != -EAGAIN)
-			break;
-		usleep(100000);
-	}
-	return ret;
-}
 
 TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 {
@@ -187,7 +175,7 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 		}
 		for (c = 0; c < cycles; c++) {
 			for (b = 0; b < blocks; b++) {
-				ASSERT_EQ(0, offline_block(addr[b]))
+				ASSERT_EQ(0, hr_block_offline(addr[b]))
 					TH_LOG("round %d: offline %#llx", r,
 					       addr[b]);
 				ASSERT_EQ(0, hr_block_set(addr[b],
