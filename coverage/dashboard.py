@@ -39,6 +39,7 @@ HOTREMOVE_FUNCS = re.compile(
     r'arch_remove_memory|prevent_bootmem_remove_notifier|'
     r'hotplug_leaf_size|hotplug_range_splits_leaf|hotremove_splits_leaf|'
     r'hotplug_map_linear|arch_add_memory)$')
+ASSERTION = re.compile(r'\b(WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\(')
 # (suite title, results prefix): the prefix names build/results/<prefix>RUN.*
 SUITES = [('KUnit', ''), ('selftests', 'selftests-'),
           ('KUnit, gcov kernel', 'cov-'),
@@ -132,12 +133,18 @@ def function_table(files):
                 continue
             lines = {n: h for n, h in rec['da'].items() if start <= n <= end}
             br = {k: t for k, t in rec['br'].items() if start <= k[0] <= end}
+            # Branches of WARN_ON()-style assertions: taking one fails the
+            # run, so they are shown apart as well.
+            plain = {k: t for k, t in br.items()
+                     if not ASSERTION.search(src[k[0] - 1])}
             rows.append({
                 'function': name, 'first_line': start, 'last_line': end,
                 'lines': len(lines),
                 'lines_hit': sum(1 for h in lines.values() if h),
                 'branches': len(br),
                 'branches_hit': sum(1 for t in br.values() if t),
+                'branches_no_assert': len(plain),
+                'branches_no_assert_hit': sum(1 for t in plain.values() if t),
                 'uncovered_lines': sorted(n for n, h in lines.items() if not h),
                 'uncovered_branch_lines': sorted({k[0] for k, t in br.items()
                                                   if not t}),
@@ -232,7 +239,9 @@ def render(meta, runs, cells, funcs, files):
     else:
         out.append('<table id="functions"><tr><th class="l">function</th>'
                    '<th>lines</th><th>line coverage</th><th>branches</th>'
-                   '<th>branch coverage</th><th class="l">lines not run</th>'
+                   '<th>branch coverage</th>'
+                   '<th>branches outside WARN_ON() lines</th>'
+                   '<th class="l">lines not run</th>'
                    '<th class="l">lines with a branch not taken</th></tr>')
         for f in funcs:
             full = f['lines_hit'] == f['lines']
@@ -244,14 +253,19 @@ def render(meta, runs, cells, funcs, files):
                 f'<td>{f["branches_hit"]}/{f["branches"]}</td>'
                 f'<td class="{"ok" if f["branches_hit"] == f["branches"] else "mid"}">'
                 f'{pct(f["branches_hit"], f["branches"])}</td>'
+                f'<td>{f["branches_no_assert_hit"]}/{f["branches_no_assert"]} '
+                f'({pct(f["branches_no_assert_hit"], f["branches_no_assert"])})</td>'
                 f'<td class="l">{e(" ".join(map(str, f["uncovered_lines"])) or "none")}</td>'
                 f'<td class="l">{e(" ".join(map(str, f["uncovered_branch_lines"])) or "none")}</td></tr>')
         lh = sum(f['lines_hit'] for f in funcs)
         lt = sum(f['lines'] for f in funcs)
         bh = sum(f['branches_hit'] for f in funcs)
         bt = sum(f['branches'] for f in funcs)
+        nh = sum(f['branches_no_assert_hit'] for f in funcs)
+        nt = sum(f['branches_no_assert'] for f in funcs)
         out.append(f'<tr><th class="l">all</th><th>{lh}/{lt}</th><th>{pct(lh, lt)}</th>'
-                   f'<th>{bh}/{bt}</th><th>{pct(bh, bt)}</th><th></th><th></th></tr>')
+                   f'<th>{bh}/{bt}</th><th>{pct(bh, bt)}</th>'
+                   f'<th>{nh}/{nt} ({pct(nh, nt)})</th><th></th><th></th></tr>')
         out.append('</table>')
         out.append('<h2>Profiled files</h2><table id="files"><tr><th class="l">file</th>'
                    '<th>lines</th><th>line coverage</th><th>branches</th>'
