@@ -8,9 +8,8 @@ ci/guest.py --kernel IMAGE --initrd CPIO --target TARGET --log LOG
 
 TARGET names kunit/qemu/arm64-TARGET.py: the guest gets the same CPU model,
 memory (unless --memory) and kernel command line as the KUnit runs of that
-target.  The /init
-in the initramfs must print GUEST_DONE_MARK when it has finished, then power
-the guest off.
+target.  The /init in the initramfs must print GUEST_DONE_MARK when it has
+finished, then power the guest off.
 
 The run fails (exit 1, one line each) when QEMU does not exit within the
 timeout (it is killed, with its process group), when the guest never prints
@@ -35,6 +34,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -221,11 +221,7 @@ def main():
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
             if qmp_path:
-                for f in (qmp_path, os.path.dirname(qmp_path)):
-                    try:
-                        os.remove(f) if f == qmp_path else os.rmdir(f)
-                    except OSError:
-                        pass
+                shutil.rmtree(os.path.dirname(qmp_path), ignore_errors=True)
 
     with open(args.log, errors='replace') as f:
         lines = f.readlines()

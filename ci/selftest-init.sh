@@ -3,8 +3,8 @@
 #
 # /init of the selftest guest (ci/selftest-run.sh): run the installed
 # hot-remove selftests with the kselftest runner, KTAP on the console, then
-# power off.  The host (ci/guest.py) answers the virtio-mem test's plug
-# requests on the console, so tell the test someone listens.
+# power off.  The host (ci/guest.py) carries out the virtio-mem test's
+# plug requests from the console, so tell the test someone listens.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
