@@ -74,7 +74,9 @@ static bool settle(long want_kb)
 
 /*
  * The driver offlines a block (MemTotal drops) before it removes it (its
- * tables go): wait until everything is back to want, or say what is not.
+ * tables go, then its /proc/iomem entry): wait until everything is back to
+ * want, or say what is not.  The tables are walked without the hotplug
+ * lock, so only once /proc/iomem shows that no removal is under way.
  */
 static bool settle_state(const struct hr_state *want, char *why, size_t size)
 {
@@ -83,6 +85,16 @@ static bool settle_state(const struct hr_state *want, char *why, size_t size)
 	bool same;
 
 	do {
+		char *iomem = hr_slurp("/proc/iomem");
+
+		same = iomem && !strcmp(iomem, want->iomem) &&
+		       hr_memtotal_kb() == want->memtotal_kb;
+		free(iomem);
+		if (!same) {
+			snprintf(why, size, "MemTotal or /proc/iomem not back");
+			usleep(100000);
+			continue;
+		}
 		if (hr_snapshot(&now)) {
 			snprintf(why, size, "cannot read the state");
 			return false;
