@@ -207,13 +207,18 @@ def main():
                       '-qmp', f'unix:{qmp_path},server=on,wait=off']
     cmd += qemu_args
 
+    # A TERM (make interrupted, a killed parent) must run the clean-up
+    # below; it waits while QEMU starts, so that none is left unaccounted.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     problems = []
     with open(args.log, 'wb') as log:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT,
                                 start_new_session=True)
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             problems += console(proc, log, qmp_path, args.timeout)
         finally:
             # Never leave a QEMU behind, whatever stopped this script.
