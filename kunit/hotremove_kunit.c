@@ -35,11 +35,15 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/memremap.h>
+#include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
 #include <linux/pgalloc.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/memory.h>
 #include <asm/mmu.h>
@@ -65,6 +69,7 @@ struct hr_geo {
 	unsigned long vmem_lo, vmem_hi;		/* unused top of the vmemmap */
 	unsigned long sect_vmemmap;		/* vmemmap of one section */
 	phys_addr_t alias_base, alias_size;	/* RAM that block cases alias */
+	phys_addr_t hidden_start, hidden_size;	/* RAM that mem= hid, whole sections */
 };
 
 static struct hr_geo geo;
@@ -887,17 +892,6 @@ static bool hr_plan_split(struct hr_plan *p, int arg)
 		size = geo.sect_vmemmap;
 		what = "vmemmap pmd block";
 		break;
-	case 5:
-		/*
-		 * With 16K and 64K pages a subsection's memmap is smaller
-		 * than a page: subsections share vmemmap pages.
-		 */
-		if (IS_ENABLED(CONFIG_ARM64_4K_PAGES))
-			return false;
-		ok = hr_plan_vmemmap(p, 0);
-		size = PAGE_SIZE;
-		what = "vmemmap page of several subsections";
-		break;
 	default:
 		return false;
 	}
@@ -929,7 +923,7 @@ static const struct hr_family hr_families[] = {
 	{ hr_plan_block, 5 },
 	{ hr_plan_vmemmap, 6 },
 	{ hr_plan_limits, 3 * HR_NR_LEVELS },
-	{ hr_plan_split, 18 },
+	{ hr_plan_split, 15 },
 };
 
 /*
@@ -1832,8 +1826,216 @@ static void hr_altmap_test(struct kunit *test)
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * With 16K and 64K pages the memmap of a subsection (PAGES_PER_SUBSECTION
+ * struct pages) is smaller than a page, so one vmemmap page holds the
+ * struct pages of several subsections: 2 with 16K pages, 32 with 64K.
+ * Device memory is added and removed in subsections, so that page must go
+ * with the last subsection it serves, never earlier.
+ *
+ * Each case adds the first two subsections of an empty section with
+ * __add_pages(), as memremap_pages() adds device memory, removes one with
+ * __remove_pages(), and checks that the vmemmap page they share is still
+ * mapped, was not freed and still holds the other's struct pages; then it
+ * removes the other and checks that the page was freed exactly once and
+ * that the vmemmap tables are the ones from before.  Without an altmap the
+ * range is unused physical address space that is never mapped or touched,
+ * as for device-private memory.  With an altmap (one per subsection, as
+ * two devices would have) the memmap may be allocated from the range
+ * itself, so the range is RAM that mem= hid from the kernel; a page shared
+ * with another subsection must not come from an altmap, since it has to
+ * outlive either device.
+ */
+struct hr_subsect_case {
+	const char *desc;
+	bool upper_first;	/* remove the upper subsection first */
+	bool altmap;		/* each subsection comes with its own altmap */
+};
+
+static const struct hr_subsect_case hr_subsect_cases[] = {
+	{ "lower subsection removed first", false, false },
+	{ "upper subsection removed first", true, false },
+	{ "lower subsection removed first, altmaps", false, true },
+	{ "upper subsection removed first, altmaps", true, true },
+};
+
+static void hr_subsect_desc(const struct hr_subsect_case *sc, char *desc)
+{
+	strscpy(desc, sc->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(hr_subsect, hr_subsect_cases, hr_subsect_desc);
+
+/* The page that backs the vmemmap page holding @addr, or NULL. */
+static struct page *hr_vmemmap_backing(struct hr_snap *s, unsigned long addr)
+{
+	unsigned long page = ALIGN_DOWN(addr, PAGE_SIZE);
+
+	hr_snapshot(s, page, page + PAGE_SIZE, true);
+	return s->nr_pages == 1 ? s->pages[0] : NULL;
+}
+
+static bool hr_in_altmap(const struct vmem_altmap *altmap, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	return pfn >= altmap->base_pfn && pfn < altmap->end_pfn;
+}
+
+static void hr_subsect_remove(const unsigned long *pfn, struct mhp_params *params,
+			      int i)
+{
+	mem_hotplug_begin();
+	__remove_pages(pfn[i], PAGES_PER_SUBSECTION, params[i].altmap, NULL);
+	mem_hotplug_done();
+}
+
+static void hr_subsect_test(struct kunit *test)
+{
+	static const char * const name[] = { "lower", "upper" };
+	const struct hr_subsect_case *sc = test->param_value;
+	struct hr_case_ctx *c = test->priv;
+	unsigned long nr = PAGES_PER_SUBSECTION;
+	size_t memmap = nr * sizeof(struct page);
+	struct mhp_params params[2] = {};
+	int first = sc->upper_first, second = !first, refs = 0, i, ret = 0;
+	unsigned long pfn[2], vs, ve;
+	struct vmem_altmap *altmap, *owner;
+	struct page *page, *held = NULL;
+	void *saved, *now;
+	phys_addr_t phys;
+
+	if (memmap >= PAGE_SIZE)
+		kunit_skip(test,
+			   "a subsection's memmap is %zu KiB, whole %lu KiB pages: no vmemmap page is shared",
+			   memmap >> 10, PAGE_SIZE >> 10);
+	if (sc->altmap && !geo.hidden_size)
+		kunit_skip(test,
+			   "no RAM hidden with mem= for the altmaps: boot with mem= below the RAM size");
+	phys = sc->altmap ? geo.hidden_start :
+			    hr_hotadd_phys(PAGES_PER_SECTION << PAGE_SHIFT);
+	pfn[0] = PHYS_PFN(phys);
+	pfn[1] = pfn[0] + nr;
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(pfn[0], PAGES_PER_SECTION));
+	KUNIT_ASSERT_FALSE_MSG(test, present_section_nr(pfn_to_section_nr(pfn[0])),
+			       "section of pfn %lx already present", pfn[0]);
+	KUNIT_ASSERT_TRUE(test, mhp_range_allowed(phys, 2 * (nr << PAGE_SHIFT),
+						  false));
+
+	/* One altmap per subsection, lending that subsection's own pages. */
+	altmap = kunit_kcalloc(test, 2, sizeof(*altmap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, altmap);
+	for (i = 0; i < 2; i++) {
+		struct vmem_altmap a = {
+			.base_pfn = pfn[i],
+			.end_pfn = pfn[i] + nr,
+			.free = nr,
+		};
+
+		memcpy(&altmap[i], &a, sizeof(a));
+	}
+	saved = kunit_kzalloc(test, memmap, GFP_KERNEL);
+	now = kunit_kzalloc(test, memmap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, saved);
+	KUNIT_ASSERT_NOT_NULL(test, now);
+
+	vs = (unsigned long)pfn_to_page(pfn[0]);
+	ve = (unsigned long)pfn_to_page(pfn[1] + nr);
+	hr_snapshot(&c->before, ALIGN_DOWN(vs, PAGE_SIZE), ALIGN(ve, PAGE_SIZE),
+		    false);
+	KUNIT_ASSERT_EQ(test, c->before.nr_leaves, 0UL);
+
+	for (i = 0; i < 2; i++) {
+		params[i].pgprot = PAGE_KERNEL;
+		if (sc->altmap)
+			params[i].altmap = &altmap[i];
+	}
+	mem_hotplug_begin();
+	for (i = 0; i < 2 && !ret; i++)
+		ret = __add_pages(numa_mem_id(), pfn[i], nr, &params[i]);
+	if (ret && i == 2)
+		__remove_pages(pfn[0], nr, params[0].altmap, NULL);
+	mem_hotplug_done();
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "__add_pages() of the %s subsection",
+			    name[i - 1]);
+
+	/* Expectations only from here on: both subsections must go again. */
+	page = hr_vmemmap_backing(&c->mapped, vs);
+	KUNIT_EXPECT_NOT_NULL(test, page);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, hr_vmemmap_backing(&c->probe, ve - 1), page,
+				"the two memmaps [%lx, %lx) are not in one vmemmap page",
+				vs, ve);
+	if (page && sc->altmap &&
+	    (hr_in_altmap(&altmap[0], page) || hr_in_altmap(&altmap[1], page)))
+		KUNIT_FAIL(test,
+			   "the vmemmap page both subsections use came from the %s one's altmap: it cannot outlive that device",
+			   name[!hr_in_altmap(&altmap[0], page)]);
+	else if (page) {
+		/* An extra reference tells "freed once" from leaked or freed twice. */
+		hr_get(c, page);
+		held = page;
+		refs = page_ref_count(page);
+	}
+	memcpy(saved, pfn_to_page(pfn[second]), memmap);
+
+	hr_subsect_remove(pfn, params, first);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, hr_vmemmap_backing(&c->probe, vs), page,
+				"removing the %s subsection unmapped the vmemmap page the %s one still uses",
+				name[first], name[second]);
+	if (held)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(held), refs,
+				    "removing the %s subsection freed the vmemmap page the %s one still uses",
+				    name[first], name[second]);
+	if (copy_from_kernel_nofault(now, pfn_to_page(pfn[second]), memmap))
+		KUNIT_FAIL(test, "the %s subsection's struct pages are no longer mapped",
+			   name[second]);
+	else
+		KUNIT_EXPECT_TRUE_MSG(test, !memcmp(now, saved, memmap),
+				      "the %s subsection's struct pages changed",
+				      name[second]);
+
+	hr_subsect_remove(pfn, params, second);
+	hr_snapshot(&c->after, ALIGN_DOWN(vs, PAGE_SIZE), ALIGN(ve, PAGE_SIZE),
+		    false);
+	KUNIT_EXPECT_EQ_MSG(test, c->after.nr_leaves, 0UL,
+			    "the vmemmap page is still mapped after its last subsection went");
+	KUNIT_EXPECT_TRUE_MSG(test, hr_same_tables(&c->after, &c->before),
+			      "vmemmap tables differ from those before the add");
+	if (held)
+		KUNIT_EXPECT_EQ_MSG(test, refs - page_ref_count(held), 1,
+				    "the vmemmap page was freed %d times, want once",
+				    refs - page_ref_count(held));
+	for (i = 0; i < 2 && sc->altmap; i++)
+		KUNIT_EXPECT_EQ_MSG(test, altmap[i].alloc, 0UL,
+				    "the %s subsection's altmap still lends %lu pages",
+				    name[i], altmap[i].alloc);
+
+	/* A page the kernel kept must not stay behind for the next case. */
+	if (c->after.nr_leaves) {
+		owner = NULL;
+		for (i = 0; page && sc->altmap && i < 2; i++)
+			if (hr_in_altmap(&altmap[i], page))
+				owner = &altmap[i];
+		vmemmap_free(ALIGN_DOWN(vs, PAGE_SIZE), ALIGN(ve, PAGE_SIZE),
+			     owner);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The geometry a run must have, "4K:48:48:4" (page size, VA_BITS,
+ * vabits_actual, levels), from the kernel command line
+ * (hotremove_kunit.geometry=): with it, a 52-bit kernel that stopped
+ * falling back at run time fails here instead of passing with other cases.
+ */
+static char *hr_geometry;
+module_param_named(geometry, hr_geometry, charp, 0444);
+MODULE_PARM_DESC(geometry, "expected page size, VA_BITS, vabits_actual and levels, as 4K:48:48:4");
+
 static void hr_config_test(struct kunit *test)
 {
+	char have[32];
 	int lvl;
 
 	kunit_info(test,
@@ -1845,6 +2047,12 @@ static void hr_config_test(struct kunit *test)
 				   hr_level_name[lvl], geo.span[lvl] >> 20);
 	kunit_info(test, "linear window [%lx, %lx) vmemmap window [%lx, %lx)\n",
 		   geo.lin_lo, geo.lin_hi, geo.vmem_lo, geo.vmem_hi);
+	if (geo.hidden_size)
+		kunit_info(test, "RAM hidden with mem=: [%llx, %llx)\n",
+			   (u64)geo.hidden_start,
+			   (u64)(geo.hidden_start + geo.hidden_size));
+	else
+		kunit_info(test, "no RAM hidden with mem=\n");
 
 	KUNIT_EXPECT_EQ(test, PAGE_SIZE, 1UL << PAGE_SHIFT);
 	KUNIT_EXPECT_TRUE(test,
@@ -1856,6 +2064,40 @@ static void hr_config_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, geo.levels, CONFIG_PGTABLE_LEVELS);
 	KUNIT_EXPECT_LT(test, geo.lin_lo, geo.lin_hi);
 	KUNIT_EXPECT_LT(test, geo.vmem_lo, geo.vmem_hi);
+
+	snprintf(have, sizeof(have), "%luK:%d:%llu:%d", PAGE_SIZE >> 10,
+		 VA_BITS, (u64)vabits_actual, geo.levels);
+	if (hr_geometry)
+		KUNIT_EXPECT_STREQ_MSG(test, have, hr_geometry,
+				       "this run must have another geometry");
+	else
+		kunit_info(test, "no geometry to check (hotremove_kunit.geometry=)\n");
+}
+
+/*
+ * RAM that mem= hid from the kernel, in whole sections: the part of a memory
+ * node of the device tree above the last memblock.
+ */
+static void hr_find_hidden(void)
+{
+	phys_addr_t sect = PAGES_PER_SECTION << PAGE_SHIFT;
+	struct device_node *np;
+
+	for_each_node_by_type(np, "memory") {
+		struct resource r;
+		phys_addr_t start, end;
+		int i;
+
+		for (i = 0; !of_address_to_resource(np, i, &r); i++) {
+			start = ALIGN(max_t(phys_addr_t, r.start,
+					    memblock_end_of_DRAM()), sect);
+			end = ALIGN_DOWN(r.end + 1, sect);
+			if (start < end && !geo.hidden_size) {
+				geo.hidden_start = start;
+				geo.hidden_size = end - start;
+			}
+		}
+	}
 }
 
 static int hr_suite_init(struct kunit_suite *suite)
@@ -1893,6 +2135,7 @@ static int hr_suite_init(struct kunit_suite *suite)
 	geo.alias_base = ALIGN(memblock_start_of_DRAM(), HR_ALIAS_ALIGN);
 	geo.alias_size = memblock_end_of_DRAM() > geo.alias_base ?
 			 memblock_end_of_DRAM() - geo.alias_base : 0;
+	hr_find_hidden();
 
 	for (f = 0; f < ARRAY_SIZE(hr_families); f++)
 		for (a = 0; a < hr_families[f].nr_args; a++) {
@@ -1954,6 +2197,7 @@ static struct kunit_case hr_cases[] = {
 	KUNIT_CASE_PARAM(hr_offline_test, hr_gen_offline),
 	KUNIT_CASE(hr_offline_actions_test),
 	KUNIT_CASE_PARAM(hr_altmap_test, hr_altmap_gen_params),
+	KUNIT_CASE_PARAM(hr_subsect_test, hr_subsect_gen_params),
 	KUNIT_CASE(hr_pluggable_test),
 	KUNIT_CASE_PARAM(hr_hotadd_test, hr_hotadd_gen_params),
 	KUNIT_CASE_SLOW(hr_cycles_test),

@@ -158,33 +158,51 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 		       (now_ms() - t0) / (cycles ? cycles : 1));
 }
 
-/* Boot memory: every block must refuse to go offline and stay online. */
+/*
+ * Boot memory: every block must refuse to go offline and stay online.  A
+ * block reaches the arch notifier only if its pages could be isolated: the
+ * notifier then refuses MEM_GOING_OFFLINE with NOTIFY_BAD, which
+ * offline_pages() turns into -EPERM (notifier_to_errno()), and says so in
+ * the kernel log, naming the block's first section.  A block with pages
+ * that cannot move fails isolation first, with -EBUSY and no such line.
+ * Any other outcome fails.  With 64K pages both 512M blocks of the 1G of
+ * boot memory hold unmovable pages, so none reaches the notifier there;
+ * hr_offline_test in the KUnit suite calls the notifier directly.
+ */
 TEST_F(hidden, boot_memory_offline_refused)
 {
 	unsigned long long a, block = self->block;
-	char state[32], why[512];
+	char state[32], why[512], line[128];
+	int by_notifier = 0, by_isolation = 0;
 	struct hr_state now;
-	int refused = 0;
 
 	for (a = 0; a < self->hidden_start; a += block) {
-		int ret;
+		int ret, logged;
 
 		if (strcmp(hr_block_state(a, state, sizeof(state)), "online"))
 			continue;
+		snprintf(line, sizeof(line), "Boot memory [%llx ", a);
+		logged = hr_klog_count(line);
 		ret = hr_block_set(a, "offline");
-		EXPECT_NE(0, ret)
-			TH_LOG("boot memory block at %#llx went offline", a);
+		logged = hr_klog_count(line) - logged;
+		by_notifier += ret == -EPERM && logged == 1;
+		by_isolation += ret == -EBUSY && logged == 0;
+		EXPECT_TRUE((ret == -EPERM && logged == 1) ||
+			    (ret == -EBUSY && logged == 0))
+			TH_LOG("boot memory block at %#llx: offline gave %s with %d \"%s...] offlining attempted\" lines, want EPERM with 1 or EBUSY with 0",
+			       a, ret ? strerror(-ret) : "success", logged, line);
 		if (!ret)
 			hr_block_set(a, "online");
 		EXPECT_STREQ("online", hr_block_state(a, state, sizeof(state)));
-		refused += ret != 0;
 	}
-	ASSERT_LT(0, refused) TH_LOG("no boot memory block found");
+	ASSERT_LT(0, by_notifier + by_isolation)
+		TH_LOG("no boot memory block found");
 	ASSERT_EQ(0, hr_snapshot(&now));
 	EXPECT_TRUE(hr_state_same(&self->before, &now, why, sizeof(why)))
 		TH_LOG("refusing changed something: %s", why);
 	hr_state_free(&now);
-	ksft_print_msg("hotremove: boot_blocks_refused=%d\n", refused);
+	ksft_print_msg("hotremove: boot_blocks_refused_by_notifier=%d boot_blocks_refused_by_isolation=%d\n",
+		       by_notifier, by_isolation);
 }
 
 enum { WINDOW, HIDDEN_START, HIDDEN_END };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,6 +45,30 @@ int hr_write(const char *path, const char *text)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int hr_klog_count(const char *needle)
+{
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	const char *p;
+	char *buf;
+	int n, count = 0;
+
+	if (size <= 0)
+		return -1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -1;
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, needle)); p++)
+		count++;
+	free(buf);
+	return count;
 }
 
 char *hr_slurp(const char *path)

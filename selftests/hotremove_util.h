@@ -27,6 +27,8 @@ struct hr_state {
 int hr_read(const char *path, char *buf, size_t size);
 /* 0 or -errno of the write(2) (what the kernel refused it with). */
 int hr_write(const char *path, const char *text);
+/* How often the kernel log holds needle, or -1 (klogctl(2), as root). */
+int hr_klog_count(const char *needle);
 /* A whole file in a malloc'd string, or NULL. */
 char *hr_slurp(const char *path);
 
