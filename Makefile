@@ -9,8 +9,8 @@ include ci/base.conf
 # configuration (4K pages, 52-bit VA with LPA2).
 CONFIG ?= 4k-52
 # The CI tier: 4K, 16K and 64K pages; 2, 3, 4 and 5 levels; one run-time
-# fallback from 52 bits.
-TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 64k-48 64k-52 64k-52-a72
+# fallback from 52 bits on each page size.
+TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 # DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
@@ -18,8 +18,8 @@ SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
 
 export KDIR PATCHES UPTO JOBS DEBUG
 
-.PHONY: all test matrix kunit selftests check-config deps tree series \
-	bisect-check mutants coverage dashboard dashboard-check clean help
+.PHONY: all test matrix kunit selftests expected check-config deps tree \
+	series bisect-check mutants coverage dashboard dashboard-check clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
@@ -46,6 +46,13 @@ kunit: check-config deps tree
 # module and a virtio-mem device plugged over QMP.
 selftests: check-config deps tree
 	@ci/selftest-run.sh $(CONFIG); $(SUMMARY) --selftests --no-kunit $(CONFIG)
+
+# Write ci/expected/RUN, the manifest each run must match, from the results
+# of the last run of each of RUNS (default: the runs that have results).
+RUNS ?= $(foreach r,$(MATRIX_RUNS),$(if $(wildcard build/results/$(r).json),$(r)))
+expected:
+	@$(if $(strip $(RUNS)),ci/summary.py --write-expected $(RUNS),\
+	  echo "error: no results to write manifests from: run 'make test' first" >&2; false)
 
 check-config:
 	@$(if $(filter $(CONFIG),$(MATRIX_RUNS)),true,\
@@ -95,6 +102,7 @@ help:
 	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"
+	@echo "make expected [RUNS=...]  write ci/expected/RUN from the last results of each run (review, commit)"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"

@@ -67,6 +67,42 @@ else
 	mode=exec
 fi
 
+# A line every 30 s while kunit.py runs, so that a build of several minutes
+# does not look hung: elapsed time and the objects compiled so far.
+stamp="$out/.hotremove-start"
+progress() {
+	local t0=$SECONDS n nap
+
+	trap 'kill $nap 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 30 &
+		nap=$!
+		wait $nap
+		n=$(find "$out" -name '*.o' -newer "$stamp" 2>/dev/null | wc -l)
+		echo "kunit-run: $name: $1, $((SECONDS - t0)) s, $n objects compiled"
+	done
+}
+
+# Run kunit.py in its own process group (an interrupted run leaves no QEMU
+# behind), with progress lines; its output goes to the file $1.
+kunit_py() {
+	local log=$1 pid ticker
+
+	shift
+	touch "$stamp"
+	setsid "$tree/tools/testing/kunit/kunit.py" "$@" >"$log" 2>&1 &
+	pid=$!
+	progress "kunit.py $1" &
+	ticker=$!
+	trap 'kill $ticker 2>/dev/null; kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
+	wait $pid
+	rc=$?
+	trap - INT TERM
+	kill $ticker 2>/dev/null
+	wait $ticker 2>/dev/null
+	return $rc
+}
+
 if [ -n "$build_only" ]; then
 	[ "$mode" = run ] || exit 0
 	args=(--build_dir="$out" --qemu_config="$top/kunit/qemu/arm64-$target.py"
@@ -75,8 +111,7 @@ if [ -n "$build_only" ]; then
 		args+=(--kunitconfig="$f")
 	done
 	echo "kunit-run: $name ($kconfig$tag): kunit.py build"
-	setsid "$tree/tools/testing/kunit/kunit.py" build "${args[@]}" \
-		>"$res/$name.build" 2>&1 ||
+	kunit_py "$res/$name.build" build "${args[@]}" ||
 		die "kernel build failed, see $res/$name.build"
 	echo "$key" >"$out/.hotremove-key"
 	exit 0
@@ -88,6 +123,10 @@ args=(
 	--timeout="$timeout"
 	--json="$res/$name.json"
 )
+# hr_config_test checks the geometry the run's manifest names.
+geometry=$(awk -F'\t' '$1 == "geometry" { gsub(/ /, ":", $2); print $2 }' \
+	"$top/ci/expected/$run" 2>/dev/null || true)
+[ -z "$geometry" ] || args+=(--kernel_args="hotremove_kunit.geometry=$geometry")
 if [ "$mode" = run ]; then
 	for f in "${fragments[@]}"; do
 		args+=(--kunitconfig="$f")
@@ -100,16 +139,9 @@ fi
 
 echo "kunit-run: $name ($kconfig$tag on -cpu $target): kunit.py $mode"
 start=$(date +%s)
-# kunit.py and its QEMU get their own process group, so that an interrupted
-# run leaves no QEMU behind.
 set +e
-setsid "$tree/tools/testing/kunit/kunit.py" "$mode" "${args[@]}" \
-	>"$res/$name.out" 2>&1 &
-pid=$!
-trap 'kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
-wait $pid
+kunit_py "$res/$name.out" "$mode" "${args[@]}"
 rc=$?
-trap - INT TERM
 set -e
 cp "$out/test.log" "$res/$name.ktap" 2>/dev/null || true
 echo "$(( $(date +%s) - start ))" >"$res/$name.seconds"

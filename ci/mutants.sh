@@ -3,22 +3,33 @@
 #
 # Show that the suite can fail: apply each deliberate bug in ci/mutants/ to
 # build/linux, build and run the suite, and require at least one failed
-# case; print the cases that caught it.  ci/mutants.sh [RUN]   (default RUN:
-# 4k-48; a mutant whose diff starts with "# run: R" runs on R, for bugs
-# that only some configurations can show).  The selftests then run on the
-# same mutant kernel (10 cycles); what they catch is printed too, but only
-# the KUnit suite is required to catch every mutant.
+# case; print the cases that caught it.
+#
+#   ci/mutants.sh [RUN [DIFF...]]
+#
+# RUN defaults to 4k-48; a mutant whose diff starts with "# run: R" runs on
+# R, for bugs that only some configurations can show.  With DIFFs, only
+# those mutants run.  A mutant counts as caught only when its kernel built
+# and booted, kunit.py wrote its JSON and a named case failed; one whose
+# kernel did not build, or gave no KTAP (the boot crashed), is broken, and
+# fails the target like a mutant that was not caught.  The selftests then
+# run on the same mutant kernel (10 cycles); what they catch is printed
+# too, but only the KUnit suite is required to catch every mutant.
 # The tree is restored after each mutant; the next normal run rebuilds.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:-4k-48}
+shift || true
+# Mutants to run: the given diffs, or every one in ci/mutants/.
+mutants=("$@")
+[ ${#mutants[@]} -gt 0 ] || mutants=("$top"/ci/mutants/*.diff)
 tree="$top/build/linux"
 missed=0
 
 [ -z "${KDIR:-}" ] || { echo "mutants: error: run without KDIR" >&2; exit 1; }
 [ -z "${DEBUG:-}" ] || { echo "mutants: error: run without DEBUG" >&2; exit 1; }
-for m in "$top"/ci/mutants/*.diff; do
+for m in "${mutants[@]}"; do
 	name=$(basename "$m" .diff)
 	mrun=$(sed -n '1s/^# run: *//p' "$m")
 	mrun=${mrun:-$run}
@@ -26,25 +37,35 @@ for m in "$top"/ci/mutants/*.diff; do
 		{ echo "mutants: error: $name does not apply: refresh ci/mutants/" >&2; exit 1; }
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" "$mrun" >/dev/null
 	git -C "$tree" apply -R "$m"
-	line=$("$top/ci/summary.py" "$mrun" | tail -n 1)
-	failed=$(sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
-	if [ "${failed:-0}" -gt 0 ]; then
-		echo "mutant $name: caught on $mrun ($line)"
-		PYTHONPATH="$top/ci" python3 -c '
+	verdict=$(PYTHONPATH="$top/ci" python3 -c '
 import json, sys
 from summary import leaves
+out, js = sys.argv[1:]
 try:
-    with open(sys.argv[1]) as f:
-        bad = [n for n, s in leaves(json.load(f)) if s not in ("PASS", "SKIP")]
+    with open(out, errors="replace") as f:
+        built = "Starting KUnit Kernel" in f.read()
+except OSError:
+    built = False
+if not built:
+    print("broken: its kernel did not build (see " + out + ")")
+    sys.exit()
+try:
+    with open(js) as f:
+        cases = list(leaves(json.load(f)))
 except (OSError, ValueError):
-    bad = ["(no results: the kernel did not boot or crashed)"]
-cases = sorted({n.split(":")[0] for n in bad})
-print("  failing:", ", ".join(cases))
-' "$top/build/results/$mrun.json"
-	else
-		echo "mutant $name: NOT CAUGHT on $mrun ($line)"
-		missed=$((missed + 1))
-	fi
+    cases = []
+if not cases:
+    print("broken: no KTAP, the kernel did not boot (see " + out + ")")
+    sys.exit()
+bad = sorted({n.split(":")[0] for n, s in cases if s not in ("PASS", "SKIP")})
+print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
+' "$top/build/results/$mrun.out" "$top/build/results/$mrun.json")
+	echo "mutant $name on $mrun: $verdict"
+	case $verdict in
+	caught*) ;;
+	broken*) missed=$((missed + 1)); continue ;;
+	*) missed=$((missed + 1)) ;;
+	esac
 	mkconfig=$(awk -v r="$mrun" '$1 == r { print $2 }' "$top/ci/matrix")
 	SELFTEST_CYCLES=10 "$top/ci/selftest-run.sh" \
 		--build-dir "$top/build/kunit/$mkconfig" "$mrun" >/dev/null 2>&1

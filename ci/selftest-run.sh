@@ -28,7 +28,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 usage="usage: ci/selftest-run.sh [--build-dir DIR] [--name NAME] [--gcov] RUN"
-out= name= gcov=
+out= name= gcov= def=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--build-dir) out=$(realpath "$2"); shift 2 ;;
@@ -55,15 +55,19 @@ if [ -z "$out" ]; then
 		def=debug-selftests-$run
 	fi
 	name=${name:-$def}
-	"$top/ci/kunit-run.sh" --build-only "$run"
 fi
 name=${name:-selftests-$run}
-[ -f "$out/arch/arm64/boot/Image.gz" ] || die "no kernel in $out: build it first"
-
 res="$top/build/results"
 work="$top/build/selftests/$name"
 mkdir -p "$res"
+# Before anything can fail: a failed build must never leave the last
+# run's results to be read as this one's.
 rm -f "$res/$name".{log,json,seconds,problem,build}
+if [ -n "$def" ]; then
+	"$top/ci/kunit-run.sh" --build-only "$run"
+fi
+[ -f "$out/arch/arm64/boot/Image.gz" ] || die "no kernel in $out: build it first"
+
 start=$(date +%s)
 
 # 10 GiB of RAM, all but the first GiB hidden with mem= (the tests use its

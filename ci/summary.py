@@ -12,8 +12,13 @@ A run without results (no boot, no KTAP), with fewer than MIN_CASES cases,
 without the suite's configuration line, or whose console shows a kernel
 report (panic, oops, BUG, WARNING other than the one the split cases
 provoke, KASAN, lockdep and the like: ci/logscan.py) counts as one failure.
-Skips are reported apart and make the exit status non-zero: every case the
-suite generates must run in the harness's QEMU targets.
+Every run must match its manifest, ci/expected/RUN: its geometry (page size,
+VA_BITS, vabits_actual, levels) and every case with its status, a skip with
+its reason.  A missing, extra or renamed case, a case that passed where it
+should skip or skipped where it should pass, another skip reason or another
+geometry counts as one failure of the run, listed below its line.  A run
+without a manifest fails too.  --write-expected writes the manifests of
+the given runs from their results instead (review the diff, then commit).
 
 With --selftests it also reads P+selftests-RUN.* (ci/selftest-run.sh) and
 counts every selftest like a case: a missing result, a guest problem (hang,
@@ -35,6 +40,8 @@ FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(TOP, 'build', 'results')
+EXPECTED = os.path.join(TOP, 'ci', 'expected')
+SKIP_RE = re.compile(r'^\s*ok \d+ (.*?) # SKIP ?(.*)$')
 CONFIG_RE = re.compile(r'page_size=(\d+K) va_bits=(\d+) vabits_actual=(\d+) '
                        r'levels=(\d+)')
 
@@ -49,36 +56,94 @@ def leaves(group, prefix=''):
         yield from leaves(sub, inner)
 
 
-def load(run):
-    """Return (cases, config, problem) for one run."""
+def skip_reasons(log):
+    """{case name: reason} of every SKIP line of a KTAP log."""
+    reasons = {}
+    for line in log.splitlines():
+        m = SKIP_RE.match(line.rstrip())
+        if m:
+            reasons[m.group(1)] = m.group(2).strip()
+    return reasons
+
+
+def manifest_lines(cases, config, reasons):
+    """The manifest of a run: geometry, then one line per case."""
+    lines = ['geometry\t' + ' '.join(config)]
+    for name, status in cases:
+        line = f'{status}\t{name}'
+        if status == 'SKIP':
+            line += '\t' + reasons.get(name.split(': ')[-1], '')
+        lines.append(line)
+    return lines
+
+
+def expected_path(run):
+    return os.path.join(EXPECTED, run)
+
+
+def check_manifest(run, cases, config, reasons):
+    """Differences between a run's results and ci/expected/RUN, as lines."""
+    try:
+        with open(expected_path(run)) as f:
+            want = [l.rstrip('\n') for l in f
+                    if l.strip() and not l.startswith('#')]
+    except OSError:
+        return [f'no manifest ci/expected/{run}: write it with '
+                f"'make expected RUNS={run}', review it and commit it"]
+    have = manifest_lines(cases, config or ('?',) * 4, reasons)
+    diffs = []
+    if want[:1] != have[:1]:
+        diffs.append(f'geometry {have[0].split(chr(9))[1]}, manifest says '
+                     f'{want[0].split(chr(9))[-1] if want else "nothing"}')
+    want_cases = {l.split('\t')[1]: l for l in want[1:]}
+    have_cases = {l.split('\t')[1]: l for l in have[1:]}
+    for name, line in want_cases.items():
+        if name not in have_cases:
+            diffs.append(f'missing: {line}')
+        elif have_cases[name] != line:
+            diffs.append(f'want {line!r}, got {have_cases[name]!r}')
+    for name, line in have_cases.items():
+        if name not in want_cases:
+            diffs.append(f'not in the manifest: {line}')
+    return diffs
+
+
+def load(run, manifest_run=None):
+    """Return (cases, config, problem, reasons, diffs) for one run."""
     path = os.path.join(RESULTS, run + '.json')
     ktap = os.path.join(RESULTS, run + '.ktap')
     try:
         with open(path) as f:
             cases = list(leaves(json.load(f)))
     except (OSError, ValueError):
-        return [], None, 'no results (build failed, no boot or no KTAP)'
+        return [], None, 'no results (build failed, no boot or no KTAP)', {}, []
     config = None
     reports = []
+    reasons = {}
     try:
         with open(ktap, errors='replace') as f:
             log = f.read()
         m = CONFIG_RE.search(log)
         config = m.groups() if m else None
-        reports = logscan.scan(log.splitlines())
+        reports = logscan.scan(log.splitlines(), kunit=True)
+        reasons = skip_reasons(log)
     except OSError:
         pass
+    diffs = check_manifest(manifest_run or run, cases, config, reasons)
+    problem = None
     if not cases:
-        return cases, config, 'no test case ran'
-    if len(cases) < MIN_CASES:
-        return cases, config, f'only {len(cases)} cases, want {MIN_CASES}'
-    if config is None:
-        return cases, config, 'no configuration line in the KTAP log'
-    if reports:
+        problem = 'no test case ran'
+    elif len(cases) < MIN_CASES:
+        problem = f'only {len(cases)} cases, want {MIN_CASES}'
+    elif config is None:
+        problem = 'no configuration line in the KTAP log'
+    elif reports:
         kind, n, line = reports[0]
-        return cases, config, (f'{len(reports)} kernel report(s) in the log, '
-                               f'first: {kind} at line {n}: {line}')
-    return cases, config, None
+        problem = (f'{len(reports)} kernel report(s) in the log, '
+                   f'first: {kind} at line {n}: {line}')
+    elif diffs:
+        problem = f'{len(diffs)} difference(s) from ci/expected/{manifest_run or run}'
+    return cases, config, problem, reasons, diffs
 
 
 def counts(cases):
@@ -150,7 +215,8 @@ def selftest_table(prefix, runs):
         p, f, sk = counts(cases)
         passed += p
         skipped += sk
-        failed += f + (1 if problem else 0)
+        # Every selftest must run: a skip fails the run.
+        failed += f + (1 if problem or sk else 0)
         cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
         verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if sk else 'ok')
         secs = seconds(prefix + 'selftests-' + run)
@@ -169,6 +235,23 @@ def selftest_table(prefix, runs):
     return passed, failed, skipped, out
 
 
+def write_expected(run, cases, config, reasons, problem, diffs):
+    """Write ci/expected/RUN from a good run; return the run's problem."""
+    if problem and not diffs:
+        return f'manifest not written: {problem}'
+    if any(st not in ('PASS', 'SKIP') for _, st in cases):
+        return 'manifest not written: a case failed'
+    os.makedirs(EXPECTED, exist_ok=True)
+    with open(expected_path(run), 'w') as f:
+        f.write(f'# What run {run} must report: its geometry (page size, '
+                f'VA_BITS,\n# vabits_actual, levels), then every case: '
+                f'status, name, skip reason.\n# Written by '
+                f"'make expected RUNS={run}' from a reviewed run.\n")
+        f.write('\n'.join(manifest_lines(cases, config, reasons)) + '\n')
+    print(f'summary: wrote ci/expected/{run}')
+    return None
+
+
 def main(argv):
     table = '--table' in argv
     prefix = ''.join(a.split('=', 1)[1] for a in argv
@@ -181,22 +264,30 @@ def main(argv):
     if runs_kunit:
         print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
               f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
+    write = '--write-expected' in argv
     for run in runs_kunit:
-        cases, config, problem = load(prefix + run)
+        cases, config, problem, reasons, diffs = load(prefix + run, run)
+        if write:
+            problem = write_expected(run, cases, config, reasons, problem,
+                                     diffs)
+            diffs = []
         per_run[run] = dict(cases)
         p, f, s = counts(cases)
         passed += p
         skipped += s
         failed += f + (1 if problem else 0)
         page, va, act, lvl = config or ('?', '?', '?', '?')
-        verdict = problem or ('FAIL' if f else 'SKIPPED CASES' if s else 'ok')
+        verdict = problem or ('FAIL' if f else 'ok')
         secs = seconds(prefix + run)
         print(f'{run:16} {page:>4} {va:>3} {act:>3} {lvl:>3} {len(cases):5} '
               f'{p:4} {f:4} {s:4}  {verdict}{secs}')
+        for d in diffs:
+            print(f'  {run}: {d}')
         summary.append({'run': run, 'page_size': page, 'va_bits': va,
                         'vabits_actual': act, 'levels': lvl,
                         'cases': len(cases), 'passed': p, 'failed': f,
-                        'skipped': s, 'problem': problem})
+                        'skipped': s, 'problem': problem,
+                        'differences': diffs})
 
     if table and runs_kunit:
         names = []
@@ -232,7 +323,7 @@ def main(argv):
     with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump(result, fh, indent=2)
     print(f'{passed} passed, {failed} failed, {skipped} skipped')
-    return 1 if failed or skipped or not runs else 0
+    return 1 if failed or not runs else 0
 
 
 if __name__ == '__main__':
