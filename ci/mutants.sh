@@ -26,6 +26,7 @@ mutants=("$@")
 [ ${#mutants[@]} -gt 0 ] || mutants=("$top"/ci/mutants/*.diff)
 tree="$top/build/linux"
 missed=0
+caught=()	# "mutant run family,family,..." of each mutant caught
 
 [ -z "${KDIR:-}" ] || { echo "mutants: error: run without KDIR" >&2; exit 1; }
 [ -z "${DEBUG:-}" ] || { echo "mutants: error: run without DEBUG" >&2; exit 1; }
@@ -62,7 +63,7 @@ print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
 ' "$top/build/results/$mrun.out" "$top/build/results/$mrun.json")
 	echo "mutant $name on $mrun: $verdict"
 	case $verdict in
-	caught*) ;;
+	caught*) caught+=("$name $mrun ${verdict#caught by }") ;;
 	broken*) missed=$((missed + 1)); continue ;;
 	*) missed=$((missed + 1)) ;;
 	esac
@@ -79,4 +80,27 @@ if problem:
 print("  selftests:", ("failing: " + ", ".join(bad)) if bad else "all passed")
 ' "$mrun"
 done
+
+# Which case families caught which mutant; the families of the suite are
+# the KUNIT_CASE entries of kunit/hotremove_kunit.c.
+printf '%s\n' "${caught[@]}" | python3 -c '
+import re, sys
+src = open(sys.argv[1]).read()
+fams = re.findall(r"KUNIT_CASE\w*\((hr_\w+)", src)
+rows = [l.split(" ", 2) for l in sys.stdin.read().splitlines() if l.strip()]
+if not rows:
+    sys.exit()
+w = max(len(r[0]) + len(r[1]) + 3 for r in rows)
+print()
+print("family-by-mutant (x: a case of the family failed):")
+print(" " * w + " ".join(f"{i:>2}" for i in range(1, len(fams) + 1)))
+for name, run, fam in rows:
+    got = set(f.strip() for f in fam.split(","))
+    marks = ["x" if f in got else "." for f in fams]
+    print(f"{name} ({run})".ljust(w) + " ".join(f"{m:>2}" for m in marks))
+print("families:", ", ".join(f"{i}={f}" for i, f in enumerate(fams, 1)))
+none = [f for f in fams if not any(f in r[2] for r in rows)]
+if none:
+    print("families that caught no mutant:", ", ".join(none))
+' "$top/kunit/hotremove_kunit.c"
 [ "$missed" -eq 0 ]
