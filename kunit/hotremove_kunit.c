@@ -1196,6 +1196,12 @@ static void hr_hotadd_test(struct kunit *test)
 				    "a %lu MiB leaf spans memory blocks of %lu MiB",
 				    c->mapped.max_leaf >> 20, block >> 20);
 	}
+	/* What the mapping costs: the TLB reach of hot-added memory. */
+	kunit_info(test,
+		   "linear map of %lu MiB: %lu leaves (%lu above pte level, %lu contiguous), largest %lu KiB, %u table pages\n",
+		   size >> 20, c->mapped.nr_leaves, c->mapped.nr_blocks,
+		   c->mapped.nr_cont, c->mapped.max_leaf >> 10,
+		   c->mapped.nr_tables - lin_tables);
 
 	mem_hotplug_begin();
 	arch_remove_memory(h.phys, size, NULL, NULL);
