@@ -37,6 +37,7 @@ for k in $(seq 1 "$n"); do
 	"$top/ci/kunit-run.sh" "$run" >/dev/null
 	cp "$res/$run.json" "$log/$k.json" 2>/dev/null || true
 	cp "$res/$run.out" "$log/$k.out" 2>/dev/null || true
+	cp "$res/$run.ktap" "$log/$k.ktap" 2>/dev/null || true
 done
 PATCHES= UPTO= "$top/ci/prepare-tree.sh" >/dev/null
 
@@ -50,6 +51,7 @@ from summary import leaves  # noqa: E402
 
 log, n = sys.argv[1], int(sys.argv[2])
 passed_before = set()
+failed_before = set()
 first_break = None
 for k in range(1, n + 1):
     try:
@@ -60,12 +62,19 @@ for k in range(1, n + 1):
               f'see build/bisect/{k}.out')
         first_break = first_break or k
         continue
-    fails = sorted(c for c, s in cases.items() if s != 'PASS')
+    # A skip is neither: the run's manifest says which cases skip.
+    fails = sorted(c for c, s in cases.items() if s not in ('PASS', 'SKIP'))
     broke = sorted(c for c in fails if c in passed_before)
     pending = [c for c in fails if c not in passed_before]
-    npass = len(cases) - len(fails)
+    npass = sum(1 for s in cases.values() if s == 'PASS')
+    nskip = sum(1 for s in cases.values() if s == 'SKIP')
     print(f'patch {k}: {npass} passed, {len(fails)} failing'
-          + (f' ({len(pending)} not fixed yet)' if pending else ''))
+          + (f' ({len(pending)} not fixed yet)' if pending else '')
+          + (f', {nskip} skipped' if nskip else ''))
+    for c in sorted(c for c in failed_before if cases.get(c) == 'PASS'):
+        print(f'  fixed here: {c}')
+    failed_before = (failed_before | set(fails)) - {
+        c for c, s in cases.items() if s == 'PASS'}
     for c in broke:
         print(f'  BREAK: {c} passed at an earlier patch, fails here')
     if broke:

@@ -22,7 +22,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:-4k-48}
 shift || true
 # Mutants to run: the given diffs, or every one in ci/mutants/.
-mutants=("$@")
+mutants=()
+for d in "$@"; do
+	[ -f "$d" ] || { echo "mutants: error: no mutant $d: name a diff file" >&2; exit 1; }
+	mutants+=("$(realpath "$d")")
+done
 [ ${#mutants[@]} -gt 0 ] || mutants=("$top"/ci/mutants/*.diff)
 tree="$top/build/linux"
 missed=0
@@ -58,7 +62,8 @@ except (OSError, ValueError):
 if not cases:
     print("broken: no KTAP, the kernel did not boot (see " + out + ")")
     sys.exit()
-bad = sorted({n.split(":")[0] for n, s in cases if s not in ("PASS", "SKIP")})
+bad = sorted({n.split(":")[0] for n, s in cases
+              if s not in ("PASS", "SKIP")} - {""})
 print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
 ' "$top/build/results/$mrun.out" "$top/build/results/$mrun.json")
 	echo "mutant $name on $mrun: $verdict"

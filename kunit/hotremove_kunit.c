@@ -1839,12 +1839,12 @@ static void hr_altmap_test(struct kunit *test)
  * Device memory is added and removed in subsections, so that page must go
  * with the last subsection it serves, never earlier.
  *
- * Each case adds the first two subsections of an empty section with
- * __add_pages(), as memremap_pages() adds device memory, removes one with
- * __remove_pages(), and checks that the vmemmap page they share is still
- * mapped, was not freed and still holds the other's struct pages; then it
- * removes the other and checks that the page was freed exactly once and
- * that the vmemmap tables are the ones from before.  Without an altmap the
+ * Each case adds the first two subsections of an empty section, one after
+ * the other, with __add_pages(), as memremap_pages() adds device memory,
+ * removes one with __remove_pages(), and checks that the vmemmap page they
+ * share is still mapped, was not freed and still holds the other's struct
+ * pages; then it removes the other and checks that the page was freed
+ * exactly once and that the vmemmap tables are the ones from before.  Without an altmap the
  * range is unused physical address space that is never mapped or touched,
  * as for device-private memory.  With an altmap (one per subsection, as
  * two devices would have) the memmap may be allocated from the range
@@ -1854,15 +1854,20 @@ static void hr_altmap_test(struct kunit *test)
  */
 struct hr_subsect_case {
 	const char *desc;
+	bool upper_added;	/* add the upper subsection first */
 	bool upper_first;	/* remove the upper subsection first */
 	bool altmap;		/* each subsection comes with its own altmap */
 };
 
+/*
+ * The first subsection added populates the shared page: as the head of
+ * its range when it is the upper one, as the tail when it is the lower.
+ */
 static const struct hr_subsect_case hr_subsect_cases[] = {
-	{ "lower subsection removed first", false, false },
-	{ "upper subsection removed first", true, false },
-	{ "lower subsection removed first, altmaps", false, true },
-	{ "upper subsection removed first, altmaps", true, true },
+	{ "lower subsection removed first", false, false, false },
+	{ "upper subsection removed first", false, true, false },
+	{ "upper added first, lower removed first, altmaps", true, false, true },
+	{ "lower added first, upper removed first, altmaps", false, true, true },
 };
 
 static void hr_subsect_desc(const struct hr_subsect_case *sc, char *desc)
@@ -1904,7 +1909,7 @@ static void hr_subsect_test(struct kunit *test)
 	unsigned long nr = PAGES_PER_SUBSECTION;
 	size_t memmap = nr * sizeof(struct page);
 	struct mhp_params params[2] = {};
-	int first = sc->upper_first, second = !first, refs = 0, i, ret = 0;
+	int first = sc->upper_first, second = !first, refs = 0, i, j, ret = 0;
 	unsigned long pfn[2], vs, ve;
 	struct vmem_altmap *altmap, *owner;
 	struct page *page, *held = NULL;
@@ -1957,13 +1962,15 @@ static void hr_subsect_test(struct kunit *test)
 			params[i].altmap = &altmap[i];
 	}
 	mem_hotplug_begin();
-	for (i = 0; i < 2 && !ret; i++)
+	for (j = 0; j < 2 && !ret; j++) {
+		i = sc->upper_added ? 1 - j : j;
 		ret = __add_pages(numa_mem_id(), pfn[i], nr, &params[i]);
-	if (ret && i == 2)
-		__remove_pages(pfn[0], nr, params[0].altmap, NULL);
+	}
+	if (ret && j == 2)
+		__remove_pages(pfn[!i], nr, params[!i].altmap, NULL);
 	mem_hotplug_done();
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "__add_pages() of the %s subsection",
-			    name[i - 1]);
+			    name[i]);
 
 	/* Expectations only from here on: both subsections must go again. */
 	page = hr_vmemmap_backing(&c->mapped, vs);
