@@ -86,7 +86,7 @@ progress() {
 # Run kunit.py in its own process group (an interrupted run leaves no QEMU
 # behind), with progress lines; its output goes to the file $1.
 kunit_py() {
-	local log=$1 pid ticker
+	local log=$1 pid ticker rc
 
 	shift
 	touch "$stamp"
