@@ -72,7 +72,7 @@ def manifest_lines(cases, config, reasons):
     for name, status in cases:
         line = f'{status}\t{name}'
         if status == 'SKIP':
-            line += '\t' + reasons.get(name.split(': ')[-1], '')
+            line += '\t' + reasons.get(name.split(': ', 1)[-1], '')
         lines.append(line)
     return lines
 
