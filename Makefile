@@ -19,7 +19,7 @@ SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
 export KDIR PATCHES UPTO JOBS DEBUG
 
 .PHONY: all test matrix kunit selftests expected check-config deps tree \
-	series bisect-check mutants coverage dashboard dashboard-check clean help
+	series bisect-check test-first mutants coverage dashboard dashboard-check clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
@@ -72,6 +72,11 @@ BISECT_RUN ?= 4k-48
 bisect-check: deps tree
 	@ci/bisect-check.sh $(BISECT_RUN)
 
+# Each patch's KUnit suites on the patches before it (they must fail, or not
+# build) and with it (they must pass), on the run ci/test-first names.
+test-first: deps tree
+	@ci/test-first.sh $(PATCH)
+
 # Deliberate bugs in ci/mutants/: the suite must catch every one.
 mutants: deps tree
 	@ci/mutants.sh $(BISECT_RUN)
@@ -105,6 +110,7 @@ help:
 	@echo "make expected [RUNS=...]  write ci/expected/RUN from the last results of each run (review, commit)"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
+	@echo "make test-first      each patch's suites fail without it and pass with it (ci/test-first; PATCH=K: one)"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
 	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"

@@ -85,7 +85,7 @@ find "$out" -name '*.gcda' -delete
 echo "coverage-run: $run: boot (KUnit)"
 rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
-	--target "$target" --log "$res/cov-$run.ktap" --kunit \
+	--target "$target" --log "$res/cov-$run.ktap" \
 	--timeout "${KUNIT_TIMEOUT:-300}" --gcda-root "$out" || rc=1
 "$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$run.json" \
 	"$res/cov-$run.ktap" >/dev/null || rc=1

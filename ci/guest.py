@@ -180,8 +180,6 @@ def main():
     p.add_argument('--timeout', type=int, default=600)
     p.add_argument('--append', default='')
     p.add_argument('--gcda-root')
-    p.add_argument('--kunit', action='store_true',
-                   help="a KUnit boot: waive the split cases' one WARNING")
     p.add_argument('--virtio-mem', type=int, default=0)
     p.add_argument('--memory', type=int, default=0,
                    help="RAM in MiB instead of the target's")
@@ -234,7 +232,7 @@ def main():
         lines = f.readlines()
     if not any(GUEST_DONE_MARK in line for line in lines):
         problems.append(f'guest never printed "{GUEST_DONE_MARK}"')
-    for kind, n, line in logscan.scan(lines, kunit=args.kunit):
+    for kind, n, line in logscan.scan(lines):
         problems.append(f'{kind} at line {n}: {line}')
     if args.gcda_root:
         n = extract_gcda(lines, args.gcda_root)

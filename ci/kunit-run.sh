@@ -56,7 +56,7 @@ mkdir -p "$out" "$res"
 
 # Everything that decides the kernel image.  A foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
-key=$(cat "${fragments[@]}" "$top"/kunit/*.c "$top/kunit/qemu/arm64-$target.py" \
+key=$(cat "${fragments[@]}" "$top"/kunit/*.[ch] "$top/kunit/qemu/arm64-$target.py" \
 	"$tree/.git/hotremove-state" 2>/dev/null | sha1sum | cut -c1-16)
 if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||
    [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||

@@ -7,14 +7,11 @@ A report is found anywhere in a line, not only at its start: the console
 interleaves kernel messages with whatever userspace was printing, so a
 WARNING can follow a test's output on the same line.
 
-One WARNING is waived, in KUnit logs only (scan(..., kunit=True)): patch 2's
-"not unmapping" WARN_ONCE, which the split cases of the teardown suite
-provoke by asking for a range that cuts a block.  WARN_ONCE prints it at
-most once a boot, so EXPECTED_WARNINGS is 1; a second one, or one in a
-guest selftest log, is a report like any other.
+Nothing is waived: no test provokes a WARNING on purpose, so every one
+means a bug.
 
-As a command: ci/logscan.py [--kunit] LOG...; prints one line per report
-and exits 1 if there is any.
+As a command: ci/logscan.py LOG...; prints one line per report and exits 1
+if there is any.
 """
 
 import re
@@ -34,52 +31,32 @@ REPORTS = [
     ('hung-task', re.compile(r'\bINFO: task .* blocked for more than')),
 ]
 
-CUT = re.compile(r'-+\[ cut here \]-+')
-EXPECTED_WARNING = re.compile(r'arm64: not unmapping \[[0-9a-f]+, [0-9a-f]+\): '
-                              r'a block mapping extends past it')
-EXPECTED_WARNINGS = 1
 
 
-def scan(lines, kunit=False):
+def scan(lines):
     """Return (kind, line number, line) for each report in lines."""
     found = []
-    expected = False
-    waived = 0
     for n, line in enumerate(lines, 1):
         line = line.rstrip('\r\n')
-        if CUT.search(line):
-            expected = False
-            continue
-        if (kunit and waived < EXPECTED_WARNINGS and
-                EXPECTED_WARNING.search(line)):
-            expected = True
-            continue
         for kind, pattern in REPORTS:
-            if not pattern.search(line):
-                continue
-            if kind == 'warning' and expected:
-                expected = False
-                waived += 1
+            if pattern.search(line):
+                found.append((kind, n, line.strip()))
                 break
-            found.append((kind, n, line.strip()))
-            break
     return found
 
 
-def scan_file(path, kunit=False):
+def scan_file(path):
     with open(path, errors='replace') as f:
-        return scan(f.readlines(), kunit)
+        return scan(f.readlines())
 
 
 def main(argv):
-    kunit = '--kunit' in argv
-    argv = [a for a in argv if a != '--kunit']
     if not argv:
-        print('usage: ci/logscan.py [--kunit] LOG...', file=sys.stderr)
+        print('usage: ci/logscan.py LOG...', file=sys.stderr)
         return 2
     bad = 0
     for path in argv:
-        for kind, n, line in scan_file(path, kunit):
+        for kind, n, line in scan_file(path):
             print(f'{path}:{n}: {kind}: {line}')
             bad += 1
     return 1 if bad else 0

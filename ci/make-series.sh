@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Write the upstream form of the series to build/series/: the patches of
-# build/linux (base..series) with the KUnit suite from kunit/ folded into the
-# first patch, which adds its Kconfig symbol, so that every patch builds; and
-# the cover letter from patches/0000-cover-letter.txt.
+# build/linux (base..series), each with the KUnit suite files from kunit/
+# that its arch/arm64/mm/Makefile lines build (the first patch also gets the
+# shared header), so that each test lands with its fix and every patch
+# builds; and the cover letter from patches/0000-cover-letter.txt.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,10 +40,35 @@ trap cleanup EXIT
 cleanup
 git -C "$tree" worktree add -q --detach "$work" "$first"
 
-cp "$top"/kunit/*.c "$work/arch/arm64/mm/"
-g add -f arch/arm64/mm
-g commit -q --amend --no-edit
-[ "$n" -eq 1 ] || g cherry-pick "$first..series" >/dev/null
+# Each patch gets the suite files that its arch/arm64/mm/Makefile lines add
+# (hotremove_kunit_X.o: kunit/hotremove_kunit_X.c); the first also the header.
+fold_suites() {
+	local c=$1 f obj files=()
+
+	for obj in $(git -C "$tree" show --format= "$c" -- arch/arm64/mm/Makefile |
+		     grep '^+' | grep -o 'hotremove_kunit_[a-z0-9_]*\.o'); do
+		f="$top/kunit/${obj%.o}.c"
+		[ -f "$f" ] || die "patch $(git -C "$tree" log -1 --format=%s "$c") builds ${obj}, but kunit/ has no ${obj%.o}.c"
+		files+=("$f")
+	done
+	[ "$c" != "$first" ] || files+=("$top"/kunit/*.h)
+	[ "${#files[@]}" -gt 0 ] || return 0
+	cp "${files[@]}" "$work/arch/arm64/mm/"
+	g add -f arch/arm64/mm
+	g commit -q --amend --no-edit
+	folded+=("${files[@]}")
+}
+
+folded=()
+fold_suites "$first"
+for c in $(git -C "$tree" rev-list --reverse "$first..series"); do
+	g cherry-pick "$c" >/dev/null
+	fold_suites "$c"
+done
+for f in "$top"/kunit/*.[ch]; do
+	[[ " ${folded[*]} " == *" $f "* ]] ||
+		die "no patch builds $(basename "$f"): add it to arch/arm64/mm/Makefile in the patch whose fix it tests"
+done
 
 rm -rf "$out"
 g format-patch -q --cover-letter -o "$out" base..HEAD

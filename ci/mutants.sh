@@ -86,11 +86,11 @@ print("  selftests:", ("failing: " + ", ".join(bad)) if bad else "all passed")
 ' "$mrun"
 done
 
-# Which case families caught which mutant; the families of the suite are
-# the KUNIT_CASE entries of kunit/hotremove_kunit.c.
+# Which case families caught which mutant; the families of the suites are
+# the KUNIT_CASE entries of kunit/*.c.
 printf '%s\n' "${caught[@]}" | python3 -c '
 import re, sys
-src = open(sys.argv[1]).read()
+src = "".join(open(f).read() for f in sys.argv[1:])
 fams = re.findall(r"KUNIT_CASE\w*\((hr_\w+)", src)
 rows = [l.split(" ", 2) for l in sys.stdin.read().splitlines() if l.strip()]
 if not rows:
@@ -107,5 +107,5 @@ print("families:", ", ".join(f"{i}={f}" for i, f in enumerate(fams, 1)))
 none = [f for f in fams if not any(f in r[2] for r in rows)]
 if none:
     print("families that caught no mutant:", ", ".join(none))
-' "$top/kunit/hotremove_kunit.c"
+' "$top"/kunit/*.c
 [ "$missed" -eq 0 ]

@@ -27,14 +27,24 @@ die() {
 	exit 1
 }
 
+# Copy the suite's files into the tree.  The tree's arch/arm64/mm/Makefile,
+# as the patches leave it, says which of them are built: each patch adds the
+# suites of the fix it makes.
 install_suite() {
 	local tree=$1 f dst
 
-	for f in "$top"/kunit/*.c; do
+	for f in "$top"/kunit/*.[ch]; do
 		dst="$tree/arch/arm64/mm/$(basename "$f")"
 		# Copy only on change so that kbuild does not rebuild it.
 		cmp -s "$f" "$dst" || cp "$f" "$dst"
 	done
+	# A suite file that kunit/ no longer has must not stay behind.
+	for dst in "$tree"/arch/arm64/mm/hotremove_kunit*.[ch]; do
+		[ -e "$dst" ] && [ ! -e "$top/kunit/$(basename "$dst")" ] &&
+			! git -C "$tree" ls-files --error-unmatch "$dst" >/dev/null 2>&1 &&
+			rm -f "$dst"
+	done
+	return 0
 }
 
 if [ -n "${KDIR:-}" ]; then

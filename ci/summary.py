@@ -10,8 +10,9 @@ and writes summary-P.json rather than summary.json.
 
 A run without results (no boot, no KTAP), with fewer than MIN_CASES cases,
 without the suite's configuration line, or whose console shows a kernel
-report (panic, oops, BUG, WARNING other than the one the split cases
-provoke, KASAN, lockdep and the like: ci/logscan.py) counts as one failure.
+report (panic, oops, BUG, WARNING, KASAN, lockdep and the like:
+ci/logscan.py) counts as one failure.  The KUnit kernels boot with
+panic_on_warn=1, so a WARNING also ends the run.
 Every run must match its manifest, ci/expected/RUN: its geometry (page size,
 VA_BITS, vabits_actual, levels) and every case with its status, a skip with
 its reason.  A missing, extra or renamed case, a case that passed where it
@@ -35,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402
 
 MIN_CASES = 20
-SELFTEST_CASES = 4
+SELFTEST_CASES = 14
 FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*)$')
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +53,9 @@ def leaves(group, prefix=''):
         yield prefix + case['name'], case['status']
     for sub in group.get('sub_groups', []):
         name = sub['name']
-        inner = '' if name == SUITE else prefix + name + ': '
+        # The suites (arm64_mm_hotremove*) are not part of a case's name:
+        # each case family belongs to one suite.
+        inner = '' if name.startswith(SUITE) else prefix + name + ': '
         yield from leaves(sub, inner)
 
 
@@ -130,7 +133,7 @@ def load(run, manifest_run=None):
             log = f.read()
         m = CONFIG_RE.search(log)
         config = m.groups() if m else None
-        reports = logscan.scan(log.splitlines(), kunit=True)
+        reports = logscan.scan(log.splitlines())
         reasons = skip_reasons(log)
     except OSError:
         pass

@@ -25,14 +25,20 @@
 #include "kselftest_harness.h"
 #include "hotremove_util.h"
 
-FIXTURE(hidden) {
+/* The hidden RAM, the window the tests use in it, and the state before. */
+struct window {
 	struct hr_state before;
 	unsigned long long hidden_start, hidden_end;
 	unsigned long long start, size, block;	/* the window */
 	char auto_online[32];
 };
 
-FIXTURE_SETUP(hidden)
+FIXTURE(hidden) {
+	struct window w;
+};
+
+static void window_setup(struct __test_metadata *_metadata,
+			 struct window *self)
 {
 	unsigned long long window;
 	const char *path;
@@ -63,7 +69,7 @@ FIXTURE_SETUP(hidden)
 }
 
 /* Leave the machine as it was, whatever failed. */
-FIXTURE_TEARDOWN(hidden)
+static void window_teardown(struct window *self)
 {
 	unsigned long long a;
 	char state[32];
@@ -79,6 +85,16 @@ FIXTURE_TEARDOWN(hidden)
 	if (self->auto_online[0])
 		hr_write(HR_MEMORY "/auto_online_blocks", self->auto_online);
 	hr_state_free(&self->before);
+}
+
+FIXTURE_SETUP(hidden)
+{
+	window_setup(_metadata, &self->w);
+}
+
+FIXTURE_TEARDOWN(hidden)
+{
+	window_teardown(&self->w);
 }
 
 static double now_ms(void)
@@ -107,11 +123,11 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
-		ASSERT_EQ(0, hr_request("add", self->start, self->size))
-			TH_LOG("cycle %d: add %#llx+%#llx", i, self->start,
-			       self->size);
-		for (a = self->start; a < self->start + self->size;
-		     a += self->block) {
+		ASSERT_EQ(0, hr_request("add", self->w.start, self->w.size))
+			TH_LOG("cycle %d: add %#llx+%#llx", i, self->w.start,
+			       self->w.size);
+		for (a = self->w.start; a < self->w.start + self->w.size;
+		     a += self->w.block) {
 			const char *how = "online_movable";
 			char state[32];
 
@@ -126,35 +142,35 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 		}
 		if (i == 0) {
 			ASSERT_EQ(0, hr_snapshot(&now));
-			ASSERT_EQ(self->before.memtotal_kb +
-				  (long)(self->size >> 10), now.memtotal_kb);
+			ASSERT_EQ(self->w.before.memtotal_kb +
+				  (long)(self->w.size >> 10), now.memtotal_kb);
 			hr_tables_line(&now, line, sizeof(line));
 			ksft_print_msg("hotremove: tables at peak: %s\n", line);
 			/* Blind counts would pass whatever leaks. */
-			EXPECT_LT(hr_tables_total(&self->before),
+			EXPECT_LT(hr_tables_total(&self->w.before),
 				  hr_tables_total(&now))
-				TH_LOG("adding %#llx bytes added no table", self->size);
+				TH_LOG("adding %#llx bytes added no table", self->w.size);
 			hr_state_free(&now);
 		}
-		for (a = self->start; a < self->start + self->size;
-		     a += self->block)
+		for (a = self->w.start; a < self->w.start + self->w.size;
+		     a += self->w.block)
 			ASSERT_EQ(0, hr_block_offline(a))
 				TH_LOG("cycle %d: offline of %#llx", i, a);
-		ASSERT_EQ(0, hr_request("remove", self->start, self->size))
+		ASSERT_EQ(0, hr_request("remove", self->w.start, self->w.size))
 			TH_LOG("cycle %d: remove", i);
 		ASSERT_EQ(0, hr_snapshot(&now));
-		EXPECT_TRUE(hr_state_same(&self->before, &now, why,
+		EXPECT_TRUE(hr_state_same(&self->w.before, &now, why,
 					  sizeof(why)))
 			TH_LOG("cycle %d left something behind: %s", i, why);
 		hr_state_free(&now);
 		if (_metadata->exit_code)
 			return;
 	}
-	hr_tables_line(&self->before, line, sizeof(line));
+	hr_tables_line(&self->w.before, line, sizeof(line));
 	ksft_print_msg("hotremove: tables before add and after remove: %s\n",
 		       line);
 	ksft_print_msg("hotremove: cycles=%d blocks=%llu block_size=%#llx online_kernel=%d ms_per_cycle=%.1f\n",
-		       cycles, self->size / self->block, self->block, kernel,
+		       cycles, self->w.size / self->w.block, self->w.block, kernel,
 		       (now_ms() - t0) / (cycles ? cycles : 1));
 }
 
@@ -171,12 +187,12 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
  */
 TEST_F(hidden, boot_memory_offline_refused)
 {
-	unsigned long long a, block = self->block;
+	unsigned long long a, block = self->w.block;
 	char state[32], why[512], line[128];
 	int by_notifier = 0, by_isolation = 0;
 	struct hr_state now;
 
-	for (a = 0; a < self->hidden_start; a += block) {
+	for (a = 0; a < self->w.hidden_start; a += block) {
 		int ret, logged;
 
 		if (strcmp(hr_block_state(a, state, sizeof(state)), "online"))
@@ -198,89 +214,125 @@ TEST_F(hidden, boot_memory_offline_refused)
 	ASSERT_LT(0, by_notifier + by_isolation)
 		TH_LOG("no boot memory block found");
 	ASSERT_EQ(0, hr_snapshot(&now));
-	EXPECT_TRUE(hr_state_same(&self->before, &now, why, sizeof(why)))
+	EXPECT_TRUE(hr_state_same(&self->w.before, &now, why, sizeof(why)))
 		TH_LOG("refusing changed something: %s", why);
 	hr_state_free(&now);
 	ksft_print_msg("hotremove: boot_blocks_refused_by_notifier=%d boot_blocks_refused_by_isolation=%d\n",
 		       by_notifier, by_isolation);
 }
 
+/*
+ * Bad requests, one test each: each must fail with its errno and change
+ * nothing.  The module refuses some itself (names starting with module_:
+ * alignment, the bounds of the hidden RAM, blocks it never added); the
+ * others reach the kernel, whose errno the test expects (kernel_).  A
+ * request runs with nothing added, with the window's first block added
+ * and online, or after that block was added and removed again.
+ */
 enum { WINDOW, HIDDEN_START, HIDDEN_END };
+enum { NOTHING_ADDED, ONE_ONLINE, ONE_REMOVED };
 
-struct bad_request {
-	const char *what;
+FIXTURE(bad) {
+	struct window w;
+};
+
+FIXTURE_VARIANT(bad) {
 	const char *op;			/* "add" or "remove" */
 	int from;			/* where start_blocks counts from */
 	long long start_blocks;		/* in blocks */
 	long long start_bytes;		/* added to it */
 	long long size_blocks;
 	long long size_bytes;
+	int stage;
 	int err;
 };
 
-/*
- * Run one bad request and check it fails with err and changes nothing;
- * "added" says which single block (the first) is added at that point.
- */
-static void check_bad(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(hidden) *self, const struct bad_request *r)
+FIXTURE_VARIANT_ADD(bad, module_unaligned_start) {
+	.op = "add", .start_bytes = 4096, .size_blocks = 1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_unaligned_size) {
+	.op = "add", .size_bytes = 4096, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_empty_range) {
+	.op = "add", .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_beyond_the_hidden_ram) {
+	.op = "add", .from = HIDDEN_END, .size_blocks = 1, .err = ERANGE,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_across_its_end) {
+	.op = "add", .from = HIDDEN_END, .start_blocks = -1, .size_blocks = 2,
+	.err = ERANGE,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_below_the_hidden_ram) {
+	.op = "add", .from = HIDDEN_START, .start_blocks = -1,
+	.size_blocks = 1, .err = ERANGE,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_never_added) {
+	.op = "remove", .size_blocks = 1, .err = ENOENT,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_unaligned_removal) {
+	.op = "remove", .start_bytes = 4096, .size_blocks = 1, .err = EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(bad, module_removed_twice) {
+	.op = "remove", .size_blocks = 1, .stage = ONE_REMOVED, .err = ENOENT,
+};
+
+/* add_memory() finds the range already registered. */
+FIXTURE_VARIANT_ADD(bad, kernel_added_twice) {
+	.op = "add", .size_blocks = 1, .stage = ONE_ONLINE, .err = EEXIST,
+};
+
+/* remove_memory() of a block that is online. */
+FIXTURE_VARIANT_ADD(bad, kernel_removed_while_online) {
+	.op = "remove", .size_blocks = 1, .stage = ONE_ONLINE, .err = EBUSY,
+};
+
+FIXTURE_SETUP(bad)
 {
+	window_setup(_metadata, &self->w);
+	if (_metadata->exit_code || variant->stage == NOTHING_ADDED)
+		return;
+	ASSERT_EQ(0, hr_request("add", self->w.start, self->w.block));
+	if (variant->stage == ONE_ONLINE) {
+		ASSERT_EQ(0, hr_block_set(self->w.start, "online_movable"));
+		return;
+	}
+	ASSERT_EQ(0, hr_request("remove", self->w.start, self->w.block));
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	window_teardown(&self->w);
+}
+
+TEST_F(bad, request)
+{
+	const struct window *w = &self->w;
 	unsigned long long start, size;
 	struct hr_state a, b;
 	char why[512];
 
-	start = r->from == HIDDEN_START ? self->hidden_start :
-		r->from == HIDDEN_END ? self->hidden_end : self->start;
-	start += r->start_blocks * self->block + r->start_bytes;
-	size = r->size_blocks * self->block + r->size_bytes;
+	start = variant->from == HIDDEN_START ? w->hidden_start :
+		variant->from == HIDDEN_END ? w->hidden_end : w->start;
+	start += variant->start_blocks * w->block + variant->start_bytes;
+	size = variant->size_blocks * w->block + variant->size_bytes;
 	ASSERT_EQ(0, hr_snapshot(&a));
-	EXPECT_EQ(-r->err, hr_request(r->op, start, size))
-		TH_LOG("%s (%s %#llx+%#llx)", r->what, r->op, start, size);
+	EXPECT_EQ(-variant->err, hr_request(variant->op, start, size))
+		TH_LOG("%s %#llx+%#llx: want %s", variant->op, start, size,
+		       strerror(variant->err));
 	ASSERT_EQ(0, hr_snapshot(&b));
 	EXPECT_TRUE(hr_state_same(&a, &b, why, sizeof(why)))
-		TH_LOG("%s changed something: %s", r->what, why);
+		TH_LOG("the request changed something: %s", why);
 	hr_state_free(&a);
 	hr_state_free(&b);
-}
-
-TEST_F(hidden, bad_requests)
-{
-	static const struct bad_request nothing_added[] = {
-		{ "unaligned start", "add", WINDOW, 0, 4096, 1, 0, EINVAL },
-		{ "unaligned size", "add", WINDOW, 0, 0, 0, 4096, EINVAL },
-		{ "empty range", "add", WINDOW, 0, 0, 0, 0, EINVAL },
-		{ "beyond the hidden RAM", "add", HIDDEN_END, 0, 0, 1, 0, ERANGE },
-		{ "across its end", "add", HIDDEN_END, -1, 0, 2, 0, ERANGE },
-		{ "below the hidden RAM", "add", HIDDEN_START, -1, 0, 1, 0, ERANGE },
-		{ "never added", "remove", WINDOW, 0, 0, 1, 0, ENOENT },
-		{ "unaligned removal", "remove", WINDOW, 0, 4096, 1, 0, EINVAL },
-	};
-	static const struct bad_request one_added[] = {
-		{ "added twice", "add", WINDOW, 0, 0, 1, 0, EEXIST },
-		{ "removed while online", "remove", WINDOW, 0, 0, 1, 0, EBUSY },
-	};
-	static const struct bad_request removed = {
-		"removed twice", "remove", WINDOW, 0, 0, 1, 0, ENOENT
-	};
-	struct hr_state now;
-	char why[512];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(nothing_added); i++)
-		check_bad(_metadata, self, &nothing_added[i]);
-
-	ASSERT_EQ(0, hr_request("add", self->start, self->block));
-	ASSERT_EQ(0, hr_block_set(self->start, "online_movable"));
-	for (i = 0; i < ARRAY_SIZE(one_added); i++)
-		check_bad(_metadata, self, &one_added[i]);
-	ASSERT_EQ(0, hr_block_offline(self->start));
-	ASSERT_EQ(0, hr_request("remove", self->start, self->block));
-	check_bad(_metadata, self, &removed);
-
-	ASSERT_EQ(0, hr_snapshot(&now));
-	EXPECT_TRUE(hr_state_same(&self->before, &now, why, sizeof(why)))
-		TH_LOG("after the bad requests: %s", why);
-	hr_state_free(&now);
 }
 
 TEST_HARNESS_MAIN

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # arm64 QEMU target for the hot-remove suite: -cpu max,pauth-impdef=on,lpa2=off (every granule, no LPA2: 4K/16K 52-bit kernels fall back).
-# 2.5 GiB of RAM, of which mem= hides the top 512 MiB (a whole section with
-# every page size): the block-mapping cases alias the 2 GiB the kernel uses
-# from a 1 GiB boundary, and the altmap subsection cases hot-add the rest.
+# 3 GiB of RAM, of which mem= hides the top 1 GiB (1 GiB aligned, whole
+# sections with every page size): the block-mapping cases alias the 2 GiB the
+# kernel uses from a 1 GiB boundary, and the hot-add cases add the rest.
 # 2 CPUs: the stress case (hr_stress_test) wants real concurrency.
 # rodata=on: hot-added memory may then be mapped with blocks, as on systems
 # that cannot change the linear map after boot (the hot-add cases need it).
+# panic_on_warn=1: no case provokes a WARNING, so any is a bug and ends the run.
 from ..qemu_config import QemuArchParams
 
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
@@ -14,6 +15,6 @@ CONFIG_SERIAL_AMBA_PL011=y
 CONFIG_SERIAL_AMBA_PL011_CONSOLE=y''',
 			   qemu_arch='aarch64',
 			   kernel_path='arch/arm64/boot/Image.gz',
-			   kernel_command_line='console=ttyAMA0 rodata=on mem=2048M',
+			   kernel_command_line='console=ttyAMA0 rodata=on mem=2048M panic_on_warn=1',
 			   extra_qemu_params=['-machine', 'virt', '-cpu', 'max,pauth-impdef=on,lpa2=off',
-					      '-m', '2560', '-smp', '2'])
+					      '-m', '3072', '-smp', '2'])

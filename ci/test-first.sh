@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Show that each patch's tests fail without its fix: ci/test-first.sh [K...]
+#
+# For each patch K listed in ci/test-first (all of them by default), on the
+# run named there: build the patches before K plus the KUnit suites that
+# patch K adds (the hotremove_kunit_*.o lines it adds to
+# arch/arm64/mm/Makefile) and run them; a case of those suites must fail,
+# or they must fail to build because they call what patch K adds.  Then
+# build up to K: every case of those suites must pass or skip.
+# Results: build/test-first/K-{without,with}.{json,ktap,out}.  The tree is
+# left with the whole series applied; build/results/RUN.* of the runs used
+# are overwritten.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+res="$top/build/results"
+log="$top/build/test-first"
+
+die() {
+	echo "test-first: error: $*" >&2
+	exit 1
+}
+
+[ -z "${KDIR:-}" ] || die "test-first walks patches/ on build/linux: run it without KDIR"
+[ -z "${DEBUG:-}" ] || die "test-first runs the plain kernels: run it without DEBUG"
+mapfile -t patches < <(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-')
+[ "${#patches[@]}" -gt 0 ] || die "patches/ holds no patch"
+want=("$@")
+if [ "${#want[@]}" -eq 0 ]; then
+	mapfile -t want < <(awk '!/^#/ && NF { print $1 }' "$top/ci/test-first")
+fi
+rm -rf "$log"
+mkdir -p "$log"
+
+keep() {
+	local run=$1 to=$2 ext
+
+	for ext in json ktap out; do
+		cp "$res/$run.$ext" "$log/$to.$ext" 2>/dev/null || true
+	done
+}
+
+# The suite objects patch $1 adds to arch/arm64/mm/Makefile.
+suite_lines() {
+	grep '^+hotremove_kunit-y' "${patches[$(($1 - 1))]}" | sed 's/^+//'
+}
+
+bad=0
+for k in "${want[@]}"; do
+	[[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 2 ] && [ "$k" -le "${#patches[@]}" ] ||
+		die "no patch $k to check: use 2..${#patches[@]}"
+	run=$(awk -v k="$k" '$1 == k { print $2 }' "$top/ci/test-first")
+	[ -n "$run" ] || die "ci/test-first names no run for patch $k"
+	lines=$(suite_lines "$k")
+	[ -n "$lines" ] || die "patch $k adds no KUnit suite: each fix must land with its test"
+	objs=$(grep -o 'hotremove_kunit_[a-z0-9_]*\.o' <<<"$lines" | tr '\n' ' ')
+	echo "test-first: patch $k on $run: ${objs% }"
+
+	UPTO=$((k - 1)) "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$((k - 1)) do not apply"
+	# Only this build sees the suites: the next prepare-tree resets the Makefile.
+	printf '%s\n' "$lines" >>"$top/build/linux/arch/arm64/mm/Makefile"
+	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
+	keep "$run" "$k-without"
+	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
+	"$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
+	keep "$run" "$k-with"
+
+	python3 - "$log" "$k" $objs <<'PY' || bad=1
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), '..', 'ci'))
+from summary import leaves  # noqa: E402
+
+log, k, objs = sys.argv[1], sys.argv[2], sys.argv[3:]
+top = os.path.join(os.path.dirname(os.path.abspath(log)), '..')
+suites = []
+for o in objs:
+    src = open(os.path.join(top, 'kunit', o[:-2] + '.c')).read()
+    suites += re.findall(r'\.name = "(arm64_mm_hotremove\w*)"', src)
+
+
+def cases(which):
+    try:
+        with open(os.path.join(log, f'{k}-{which}.json')) as f:
+            root = json.load(f)
+    except (OSError, ValueError):
+        return None
+    got = {}
+    for s in root.get('sub_groups', []):
+        if s['name'] in suites:
+            got.update(leaves(s))
+    return got
+
+
+ok = True
+without = cases('without')
+if without is None:
+    out = open(os.path.join(log, f'{k}-without.out'), errors='replace').read()
+    err = [l.strip() for l in out.splitlines()
+           if re.search(r'hotremove_kunit_\w+\.c:\d+:\d+: error:', l)]
+    if err:
+        print(f'  without it: does not build: {err[0].split("/")[-1]}')
+    else:
+        print(f'  without it: BROKEN: no results, see build/test-first/{k}-without.out')
+        ok = False
+else:
+    failed = sorted(c for c, s in without.items() if s not in ('PASS', 'SKIP'))
+    print(f'  without it: {len(failed)} of {len(without)} cases fail')
+    for c in failed:
+        print(f'    {c}')
+    if not failed:
+        print('  FAIL: its tests pass without it: they cannot show the bug here')
+        ok = False
+with_ = cases('with')
+if not with_:
+    print(f'  with it: FAIL: no results, see build/test-first/{k}-with.out')
+    ok = False
+else:
+    bad = sorted(c for c, s in with_.items() if s not in ('PASS', 'SKIP'))
+    npass = sum(1 for s in with_.values() if s == 'PASS')
+    print(f'  with it: {npass} passed, {len(bad)} failed, '
+          f'{len(with_) - npass - len(bad)} skipped')
+    for c in bad:
+        print(f'    FAIL: {c}')
+    ok = ok and not bad and npass > 0
+sys.exit(0 if ok else 1)
+PY
+done
+PATCHES= UPTO= "$top/ci/prepare-tree.sh" >/dev/null
+if [ "$bad" -ne 0 ]; then
+	echo "test-first: some patches' tests do not fail without them, or fail with them" >&2
+	exit 1
+fi
+echo "test-first: every checked patch's tests fail without it and pass with it"
