@@ -126,7 +126,7 @@ git -C "$tree" am --abort >/dev/null 2>&1 || true
 old=$(git -C "$tree" rev-parse HEAD)
 times=$(cd "$tree" && git diff --name-only base "$old" |
 	while read -r f; do [ -f "$f" ] && stat -c '%Y %n' "$f"; done)
-git -C "$tree" checkout -q --detach base
+git -C "$tree" checkout -q -f --detach base
 git -C "$tree" reset -q --hard base
 git -C "$tree" clean -fdq
 

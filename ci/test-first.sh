@@ -59,10 +59,18 @@ for k in "${want[@]}"; do
 	echo "test-first: patch $k on $run: ${objs% }"
 
 	UPTO=$((k - 1)) "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$((k - 1)) do not apply"
-	# Only this build sees the suites: the next prepare-tree resets the Makefile.
-	printf '%s\n' "$lines" >>"$top/build/linux/arch/arm64/mm/Makefile"
+	# Where the patch puts them, after the suites of the patches before it.
+	# Only this build sees them: the next prepare-tree resets the Makefile.
+	python3 - "$top/build/linux/arch/arm64/mm/Makefile" "$lines" <<'PY'
+import sys
+path, new = sys.argv[1], sys.argv[2].split('\n')
+lines = open(path).read().split('\n')
+last = max(i for i, l in enumerate(lines) if l.startswith('hotremove_kunit-y'))
+open(path, 'w').write('\n'.join(lines[:last + 1] + new + lines[last + 1:]))
+PY
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
 	keep "$run" "$k-without"
+	git -C "$top/build/linux" checkout -q -- arch/arm64/mm/Makefile
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
 	"$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
 	keep "$run" "$k-with"
