@@ -553,6 +553,9 @@ void hr_run_plan(struct kunit *test, const struct hr_plan *p)
 
 #define HR_P	PAGE_SIZE
 
+static const char hr_cont_pmd_too_big[] =
+	"a contiguous pmd run is 16 GiB with 64K pages: more RAM than the case can alias";
+
 void hr_set(struct hr_range *r, unsigned long start, unsigned long end)
 {
 	r->start = start;
@@ -713,7 +716,7 @@ bool hr_plan_block(struct hr_plan *p, int arg)
 			return false;
 		if (CONT_PMD_SIZE <= SZ_1G)
 			return true;
-		p->skip = "a contiguous pmd run is 16 GiB with 64K pages: more RAM than the case can alias";
+		p->skip = hr_cont_pmd_too_big;
 		return false;
 	case 4:
 		return hr_lin_blocks(p, "linear: pmd block with pages each side",
@@ -1031,10 +1034,10 @@ int hr_suite_init(struct kunit_suite *suite)
 	geo.busy = NULL;
 	hr_snapshot(s, geo.vmem_lo, geo.vmem_hi, false);
 	if (s->nr_leaves)
-		geo.busy = "the vmemmap window is in use: this machine has memory at the top of the linear map";
+		geo.busy = "the vmemmap window is in use: RAM reaches the top of the linear map";
 	hr_snapshot(s, geo.lin_lo, geo.lin_hi, false);
 	if (s->nr_leaves)
-		geo.busy = "the linear window is in use: this machine has memory at the top of the linear map";
+		geo.busy = "the linear window is in use: RAM reaches the top of the linear map";
 	kfree(s);
 	return 0;
 }

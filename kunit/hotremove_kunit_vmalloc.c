@@ -85,7 +85,8 @@ static void hr_vmalloc_floor_test(struct kunit *test)
 	kunit_info(test, "%u tables shared with vmalloc, %u without vmalloc entries\n",
 		   shared, observable);
 	if (!lost && !observable)
-		kunit_skip(test, "vmalloc has entries in every table it shares with the vmemmap here: none could be freed, whatever the floor");
+		kunit_skip(test,
+			   "vmalloc has entries in every table it shares with the vmemmap here: none could be freed, whatever the floor");
 }
 
 static struct kunit_case hr_vmalloc_cases[] = {
