@@ -17,8 +17,10 @@ Every run must match its manifest, ci/expected/RUN: its geometry (page size,
 VA_BITS, vabits_actual, levels) and every case with its status, a skip with
 its reason.  A missing, extra or renamed case, a case that passed where it
 should skip or skipped where it should pass, another skip reason or another
-geometry counts as one failure of the run, listed below its line.  A run
-without a manifest fails too.  --write-expected writes the manifests of
+geometry counts as one failure of the run, listed below its line.  So does
+another figure (FIGURES: the shared tables, the tables hr_cycles_test keeps,
+the cost of a hot-added GiB), compared in plain runs only.  A run without a
+manifest fails too.  --write-expected writes the manifests of
 the given runs from their results instead (review the diff, then commit).
 
 With --selftests it also reads P+selftests-RUN.* (ci/selftest-run.sh) and
@@ -43,6 +45,12 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(TOP, 'build', 'results')
 EXPECTED = os.path.join(TOP, 'ci', 'expected')
 SKIP_RE = re.compile(r'^\s*ok \d+ (.*?) # SKIP ?(.*)$')
+# Figures the cover letter and the commit messages quote, from the KTAP
+# log: (case, what its line starts with).  They must match the manifest in
+# plain runs; debug (KASAN) and coverage kernels lay memory out otherwise.
+FIGURES = (('hr_shared_test', 'shared tables: '),
+           ('hr_cycles_test', 'tables kept after each removal '),
+           ('hr_hotadd_test', 'linear map of '))
 CONFIG_RE = re.compile(r'page_size=(\d+K) va_bits=(\d+) vabits_actual=(\d+) '
                        r'levels=(\d+)')
 
@@ -69,23 +77,37 @@ def skip_reasons(log):
     return reasons
 
 
-def manifest_lines(cases, config, reasons):
-    """The manifest of a run: geometry, then one line per case."""
+def figures(log):
+    """['figure\tCASE\tTEXT'] for the FIGURES lines of a KTAP log."""
+    out = []
+    for case, start in FIGURES:
+        m = re.search(r'# ' + case + r': .*?(' + re.escape(start) + r'.*)$',
+                      log, re.M)
+        if m:
+            out.append(f'figure\t{case}\t{m.group(1).strip()}')
+    return out
+
+
+def manifest_lines(cases, config, reasons, figs=()):
+    """The manifest of a run: geometry, one line per case, figures."""
     lines = ['geometry\t' + ' '.join(config)]
     for name, status in cases:
         line = f'{status}\t{name}'
         if status == 'SKIP':
             line += '\t' + reasons.get(name.split(': ', 1)[-1], '')
         lines.append(line)
-    return lines
+    return lines + list(figs)
 
 
 def expected_path(run):
     return os.path.join(EXPECTED, run)
 
 
-def check_manifest(run, cases, config, reasons):
-    """Differences between a run's results and ci/expected/RUN, as lines."""
+def check_manifest(run, cases, config, reasons, figs=None):
+    """Differences between a run's results and ci/expected/RUN, as lines.
+
+    figs None: a debug or coverage kernel, whose figures are not compared.
+    """
     try:
         with open(expected_path(run)) as f:
             want = [l.rstrip('\n') for l in f
@@ -93,8 +115,22 @@ def check_manifest(run, cases, config, reasons):
     except OSError:
         return [f'no manifest ci/expected/{run}: write it with '
                 f"'make expected RUNS={run}', review it and commit it"]
-    have = manifest_lines(cases, config or ('?',) * 4, reasons)
     diffs = []
+    want_figs = [l for l in want if l.startswith('figure\t')]
+    want = [l for l in want if not l.startswith('figure\t')]
+    if figs is not None:
+        for w in want_figs:
+            case = w.split('\t')[1]
+            got = [f for f in figs if f.split('\t')[1] == case]
+            if got != [w]:
+                diffs.append(f'figure of {case}: manifest says '
+                             f'{w.split(chr(9))[2]!r}, run says '
+                             f'{got[0].split(chr(9))[2] if got else "nothing"!r}')
+        cases_fig = {w.split('\t')[1] for w in want_figs}
+        for f in figs:
+            if f.split('\t')[1] not in cases_fig:
+                diffs.append(f'figure not in the manifest: {f!r}')
+    have = manifest_lines(cases, config or ('?',) * 4, reasons)
     if want[:1] != have[:1]:
         diffs.append(f'geometry {have[0].split(chr(9))[1]}, manifest says '
                      f'{want[0].split(chr(9))[-1] if want else "nothing"}')
@@ -117,17 +153,18 @@ def manifest_problem(diffs, run):
 
 
 def load(run, manifest_run=None):
-    """Return (cases, config, problem, reasons, diffs) for one run."""
+    """Return (cases, config, problem, reasons, diffs, figures) of one run."""
     path = os.path.join(RESULTS, run + '.json')
     ktap = os.path.join(RESULTS, run + '.ktap')
     try:
         with open(path) as f:
             cases = list(leaves(json.load(f)))
     except (OSError, ValueError):
-        return [], None, 'no results (build failed, no boot or no KTAP)', {}, []
+        return [], None, 'no results (build failed, no boot or no KTAP)', {}, [], []
     config = None
     reports = []
     reasons = {}
+    figs = []
     try:
         with open(ktap, errors='replace') as f:
             log = f.read()
@@ -135,9 +172,12 @@ def load(run, manifest_run=None):
         config = m.groups() if m else None
         reports = logscan.scan(log.splitlines())
         reasons = skip_reasons(log)
+        figs = figures(log)
     except OSError:
         pass
-    diffs = check_manifest(manifest_run or run, cases, config, reasons)
+    plain = manifest_run in (None, run)
+    diffs = check_manifest(manifest_run or run, cases, config, reasons,
+                           figs if plain else None)
     problem = None
     if not cases:
         problem = 'no test case ran'
@@ -151,7 +191,7 @@ def load(run, manifest_run=None):
                    f'first: {kind} at line {n}: {line}')
     elif diffs:
         problem = manifest_problem(diffs, manifest_run or run)
-    return cases, config, problem, reasons, diffs
+    return cases, config, problem, reasons, diffs, figs
 
 
 def counts(cases):
@@ -243,7 +283,7 @@ def selftest_table(prefix, runs):
     return passed, failed, skipped, out
 
 
-def write_expected(run, cases, config, reasons, problem, diffs):
+def write_expected(run, cases, config, reasons, problem, diffs, figs):
     """Write ci/expected/RUN from a good run; return the run's problem."""
     if problem and problem != manifest_problem(diffs, run):
         return f'manifest not written: {problem}'
@@ -253,9 +293,11 @@ def write_expected(run, cases, config, reasons, problem, diffs):
     with open(expected_path(run), 'w') as f:
         f.write(f'# What run {run} must report: its geometry (page size, '
                 f'VA_BITS,\n# vabits_actual, levels), then every case: '
-                f'status, name, skip reason.\n# Written by '
+                f'status, name, skip reason; then the\n# figures that '
+                f'cases print and the cover letter quotes.\n# Written by '
                 f"'make expected RUNS={run}' from a reviewed run.\n")
-        f.write('\n'.join(manifest_lines(cases, config, reasons)) + '\n')
+        f.write('\n'.join(manifest_lines(cases, config, reasons, figs)) +
+                '\n')
     print(f'summary: wrote ci/expected/{run}')
     return None
 
@@ -274,10 +316,14 @@ def main(argv):
               f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
     write = '--write-expected' in argv
     for run in runs_kunit:
-        cases, config, problem, reasons, diffs = load(prefix + run, run)
+        cases, config, problem, reasons, diffs, figs = load(prefix + run, run)
         if write:
+            if prefix:
+                print('summary: error: manifests come from plain runs, '
+                      'not ' + prefix + 'RUN', file=sys.stderr)
+                return 1
             problem = write_expected(run, cases, config, reasons, problem,
-                                     diffs)
+                                     diffs, figs)
             diffs = []
         per_run[run] = dict(cases)
         p, f, s = counts(cases)

@@ -180,7 +180,7 @@ def results_cell(prefix, run):
         cases, _, problem = summary.load_selftests(name)
         log = name + '.log'
     else:
-        cases, _, problem, _, _ = summary.load(name, run)
+        cases, _, problem, _, _, _ = summary.load(name, run)
         log = name + '.ktap'
     p, fail, s = summary.counts(cases)
     secs = None

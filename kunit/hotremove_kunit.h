@@ -50,6 +50,13 @@ struct hr_snap {
 	unsigned long nr_cont;		/* leaves with the contiguous bit */
 	unsigned long max_leaf;		/* largest leaf, a contiguous run counted whole */
 	u64 leaf_hash;			/* address and value of every leaf */
+	/*
+	 * The tables the leaves need, from the table spans alone: for a leaf
+	 * at level L, the table of each level from L up that covers it.
+	 * Only .base and .level are set.
+	 */
+	unsigned int nr_need;
+	struct hr_table need[HR_MAX_TABLES];
 	/* vmemmap backing pages of the leaves, when collected */
 	unsigned int nr_pages;
 	struct page *pages[HR_MAX_PAGES];

@@ -4,9 +4,9 @@
  * to ignore with mem=, through the test module, with nobody outside the
  * machine: every removal must give back exactly what the add took (the
  * page-table pages of the linear map and the vmemmap, per level, MemTotal,
- * /proc/iomem and the memory block directory), boot memory must refuse to
- * go offline, and bad requests must fail with a clear errno and change
- * nothing.
+ * /proc/iomem and the memory block directory, and after the cycles the free
+ * pages of each zone), boot memory must refuse to go offline, and bad
+ * requests must fail with a clear errno and change nothing.
  *
  * Boot the kernel with mem= below the RAM size, leaving at least one memory
  * block hidden.  The tests use a window at the top of the hidden RAM, far
@@ -107,20 +107,61 @@ static double now_ms(void)
 
 
 /*
+ * The free pages of each zone must come back, so that a leak of vmemmap
+ * backing pages shows: MemTotal does not count them.  Free page counts
+ * move a little on their own, so a zone may lose fewer pages than the
+ * memmap of one window takes (64-byte struct pages) over all the cycles,
+ * and no more.
+ */
+static void check_zones(struct __test_metadata *_metadata,
+			const struct window *w, const struct hr_zone *before,
+			int nr_before)
+{
+	long page = hr_page_size();
+	long budget = (long)(w->size / page) * 64 / page;
+	struct hr_zone after[HR_MAX_ZONES];
+	char line[512] = "";
+	int i, j, nr;
+
+	nr = hr_zones_free(after, HR_MAX_ZONES);
+	ASSERT_LT(0, nr);
+	for (i = 0; i < nr_before; i++) {
+		long lost;
+
+		for (j = 0; j < nr && strcmp(after[j].name, before[i].name); j++)
+			;
+		ASSERT_LT(j, nr) TH_LOG("%s is gone", before[i].name);
+		lost = before[i].free - after[j].free;
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "%s%s %ld/%ld", i ? ", " : "", before[i].name,
+			 before[i].free, after[j].free);
+		EXPECT_LT(lost, budget)
+			TH_LOG("%s lost %ld free pages, the memmap of %#llx bytes is %ld",
+			       before[i].name, lost, w->size, budget);
+	}
+	ksft_print_msg("hotremove: free pages before add and after remove: %s\n",
+		       line);
+}
+
+/*
  * Every cycle adds all hidden blocks, onlines each (as movable memory in
  * even cycles, as kernel memory in odd ones where the block may join
  * ZONE_NORMAL), offlines and removes them, then compares everything with
- * the state before the first add.
+ * the state before the first add.  After the last cycle, each zone must
+ * have its free pages back (check_zones()).
  */
 TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 {
 	const char *env = getenv("HOTREMOVE_CYCLES");
-	int cycles = env ? atoi(env) : 100, i, kernel = 0;
+	int cycles = env ? atoi(env) : 100, i, kernel = 0, nr_zones;
+	struct hr_zone zones[HR_MAX_ZONES];
 	unsigned long long a;
 	struct hr_state now;
 	char why[512], line[256];
 	double t0;
 
+	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
+	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, hr_request("add", self->w.start, self->w.size))
@@ -169,6 +210,7 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 	hr_tables_line(&self->w.before, line, sizeof(line));
 	ksft_print_msg("hotremove: tables before add and after remove: %s\n",
 		       line);
+	check_zones(_metadata, &self->w, zones, nr_zones);
 	ksft_print_msg("hotremove: cycles=%d blocks=%llu block_size=%#llx online_kernel=%d ms_per_cycle=%.1f\n",
 		       cycles, self->w.size / self->w.block, self->w.block, kernel,
 		       (now_ms() - t0) / (cycles ? cycles : 1));

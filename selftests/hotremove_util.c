@@ -220,6 +220,41 @@ long hr_memtotal_kb(void)
 	return kb;
 }
 
+long hr_page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+int hr_zones_free(struct hr_zone *z, int max)
+{
+	char line[256], node[16], zone[24];
+	long n;
+	int nr = -1;
+	FILE *f;
+
+	sync();
+	hr_write("/proc/sys/vm/drop_caches", "3");
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %15[^,], zone %23s", node, zone) == 2) {
+			if (nr + 1 == max)
+				break;
+			nr++;
+			snprintf(z[nr].name, sizeof(z[nr].name),
+				 "Node %s, zone %s", node, zone);
+			z[nr].free = 0;
+		} else if (nr >= 0 &&
+			   (sscanf(line, " pages free %ld", &n) == 1 ||
+			    sscanf(line, " count: %ld", &n) == 1)) {
+			z[nr].free += n;
+		}
+	}
+	fclose(f);
+	return nr + 1;
+}
+
 static int hr_block_cmp(const void *a, const void *b)
 {
 	const struct dirent *const *x = a, *const *y = b;

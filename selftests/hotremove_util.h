@@ -50,6 +50,22 @@ int hr_block_offline(unsigned long long addr);
 bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
 
 long hr_memtotal_kb(void);
+
+#define HR_MAX_ZONES	16
+
+/* Free pages of one zone: in the buddy lists and the per-CPU lists. */
+struct hr_zone {
+	char name[64];		/* "Node 0, zone Normal" */
+	long free;
+};
+
+/*
+ * Drop the page cache and slab caches, then read the free pages of every
+ * populated zone from /proc/zoneinfo; the number of zones, or -errno.
+ */
+int hr_zones_free(struct hr_zone *z, int max);
+/* Long page size, from sysconf(). */
+long hr_page_size(void);
 int hr_snapshot(struct hr_state *s);
 void hr_state_free(struct hr_state *s);
 /* true when equal; otherwise what differs first, in why. */
