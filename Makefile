@@ -19,7 +19,8 @@ SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
 export KDIR PATCHES UPTO JOBS DEBUG
 
 .PHONY: all test matrix kunit selftests expected check-config deps tree \
-	series bisect-check test-first mutants coverage dashboard dashboard-check clean help
+	series bisect-check test-first mutants bench coverage dashboard \
+	dashboard-check clean help
 
 all: check-config deps tree
 	@ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
@@ -81,6 +82,12 @@ test-first: deps tree
 mutants: deps tree
 	@ci/mutants.sh $(BISECT_RUN)
 
+# Series against base (patch 1 only): hot-add/remove latency, table and
+# leaf cost, vmalloc throughput; ratios with their spread (not in CI).
+BENCH_RUNS ?= 4k-48 16k-47 64k-48
+bench: deps tree
+	@ci/bench.sh $(BENCH_RUNS)
+
 # gcov kernels for the make test runs (all of ci/matrix with MATRIX=1),
 # lcov and genhtml report, dashboard.
 COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
@@ -112,6 +119,7 @@ help:
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make test-first      each patch's suites fail without it and pass with it (ci/test-first; PATCH=K: one)"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
+	@echo "make bench           series against base: latency, table and leaf cost, vmalloc (BENCH_RUNS=$(BENCH_RUNS))"
 	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
 	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"

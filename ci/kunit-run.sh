@@ -54,10 +54,12 @@ res="$top/build/results"
 mkdir -p "$out" "$res"
 [ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds}
 
-# Everything that decides the kernel image.  A foreign tree is always
+# Everything that decides the kernel image, including edits made by hand
+# in build/linux since 'make tree' (git diff).  A foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
-key=$(cat "${fragments[@]}" "$top"/kunit/*.[ch] "$top/kunit/qemu/arm64-$target.py" \
-	"$tree/.git/hotremove-state" 2>/dev/null | sha1sum | cut -c1-16)
+key=$({ cat "${fragments[@]}" "$top"/kunit/*.[ch] "$top/kunit/qemu/arm64-$target.py" \
+	"$tree/.git/hotremove-state"; git -C "$tree" diff HEAD; } 2>/dev/null |
+	sha1sum | cut -c1-16)
 if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||
    [ ! -f "$out/arch/arm64/boot/Image.gz" ] ||
    [ "$(cat "$out/.hotremove-key" 2>/dev/null)" != "$key" ]; then

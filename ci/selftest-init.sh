@@ -3,8 +3,9 @@
 #
 # /init of the selftest guest (ci/selftest-run.sh): run the installed
 # hot-remove selftests with the kselftest runner, KTAP on the console, then
-# power off.  The host (ci/guest.py) carries out the virtio-mem test's
-# plug requests from the console, so tell the test someone listens.
+# power off; in the benchmark guest (ci/bench.sh), bench/hotremove_bench
+# instead.  The host (ci/guest.py) carries out the virtio-mem plug requests
+# from the console, so tell the tests someone listens.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -27,11 +28,18 @@ for arg in $(cat /proc/cmdline); do
 		;;
 	esac
 done
-echo "hotremove-guest: selftests"
-cd /selftests/hotremove
-BASE_DIR=/selftests
-. /selftests/kselftest/runner.sh
-run_many ./hotremove_hidden ./hotremove_virtio_mem
+if [ -x /bench/hotremove_bench ]; then
+	# The benchmark guest of ci/bench.sh, instead of the selftests.
+	echo "hotremove-guest: bench"
+	HOTREMOVE_MODULE=/bench/hotremove_test.ko \
+	HOTREMOVE_BENCH_VMALLOC=/bench/test_vmalloc.ko /bench/hotremove_bench
+else
+	echo "hotremove-guest: selftests"
+	cd /selftests/hotremove
+	BASE_DIR=/selftests
+	. /selftests/kselftest/runner.sh
+	run_many ./hotremove_hidden ./hotremove_virtio_mem
+fi
 # Coverage guests (ci/selftest-run.sh --gcov) carry the gcov dumper.
 [ ! -x /bin/gcda-dump ] || /bin/gcda-dump
 echo "hotremove-guest: done"

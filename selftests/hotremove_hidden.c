@@ -120,7 +120,7 @@ static void check_zones(struct __test_metadata *_metadata,
 	long page = hr_page_size();
 	long budget = (long)(w->size / page) * 64 / page;
 	struct hr_zone after[HR_MAX_ZONES];
-	char line[512] = "";
+	char line[HR_MAX_ZONES * 112] = "";
 	int i, j, nr;
 
 	nr = hr_zones_free(after, HR_MAX_ZONES);

@@ -220,6 +220,18 @@ long hr_memtotal_kb(void)
 	return kb;
 }
 
+bool hr_host_plug(unsigned long long bytes)
+{
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = dprintf(fd, "hotremove-host: plug %llu\n", bytes) > 0;
+	close(fd);
+	return ok;
+}
+
 long hr_page_size(void)
 {
 	return sysconf(_SC_PAGESIZE);

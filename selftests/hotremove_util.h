@@ -50,6 +50,12 @@ int hr_block_offline(unsigned long long addr);
 bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
 
 long hr_memtotal_kb(void);
+/*
+ * Ask the host (ci/guest.py) to set the virtio-mem device's plugged size:
+ * "hotremove-host: plug BYTES" on the console itself, not stdout, where
+ * the kselftest runner's prefixing pipe would hold the line back.
+ */
+bool hr_host_plug(unsigned long long bytes);
 
 #define HR_MAX_ZONES	16
 

@@ -35,22 +35,6 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 	return v ? strtoull(v, NULL, 0) : def;
 }
 
-/*
- * Ask the host for a plugged size.  The console itself, not stdout: the
- * kselftest runner's prefixing pipe would hold the line back.
- */
-static bool host_plug(unsigned long long bytes)
-{
-	int fd = open("/dev/console", O_WRONLY | O_NOCTTY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = dprintf(fd, "hotremove-host: plug %llu\n", bytes) > 0;
-	close(fd);
-	return ok;
-}
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -140,7 +124,7 @@ FIXTURE_SETUP(vmem)
 FIXTURE_TEARDOWN(vmem)
 {
 	if (self->plugged)
-		host_plug(0);
+		hr_host_plug(0);
 	if (self->auto_online[0])
 		hr_write(HR_MEMORY "/auto_online_blocks", self->auto_online);
 	hr_state_free(&self->before);
@@ -161,7 +145,7 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 
 	for (r = 0; r < rounds; r++) {
 		self->plugged = true;
-		ASSERT_TRUE(host_plug(size)) TH_LOG("round %d: plug", r);
+		ASSERT_TRUE(hr_host_plug(size)) TH_LOG("round %d: plug", r);
 		ASSERT_TRUE(settle(want))
 			TH_LOG("round %d: MemTotal %ld kB, want %ld kB", r,
 			       hr_memtotal_kb(), want);
@@ -197,7 +181,7 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 			}
 		}
 
-		ASSERT_TRUE(host_plug(0)) TH_LOG("round %d: unplug", r);
+		ASSERT_TRUE(hr_host_plug(0)) TH_LOG("round %d: unplug", r);
 		self->plugged = false;
 		EXPECT_TRUE(settle_state(&self->before, why, sizeof(why)))
 			TH_LOG("round %d left something behind: %s", r, why);

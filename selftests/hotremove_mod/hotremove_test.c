@@ -20,6 +20,9 @@
  *                  reads "-"
  *   table_list read: the same tables, one per line: region, level and the
  *                  first address the table maps
+ *   leaves  read:  the leaf entries of the linear map of the hidden RAM:
+ *                  "pte=N cont_pte=N pmd=N cont_pmd=N pud=N" (a contiguous
+ *                  run counts once per entry in it, under cont_*)
  *
  * Requests outside the hidden RAM fail with ERANGE and removals of blocks
  * this module did not add with ENOENT: the kernel trusts its caller on both
@@ -234,6 +237,82 @@ static int table_list_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(table_list);
 
+struct ht_leaves {
+	unsigned long pte, cont_pte, pmd, cont_pmd, pud;
+};
+
+static void ht_leaves_pte(struct ht_leaves *l, pmd_t *pmdp, unsigned long addr,
+			  unsigned long end)
+{
+	do {
+		pte_t pte = __ptep_get(pte_offset_kernel(pmdp, addr));
+
+		if (!pte_present(pte))
+			continue;
+		if (pte_cont(pte))
+			l->cont_pte++;
+		else
+			l->pte++;
+	} while (addr += PAGE_SIZE, addr < end);
+}
+
+/* The leaves that map [addr, end) of the linear map, by kind. */
+static void ht_leaves(struct ht_leaves *l, unsigned long addr,
+		      unsigned long end)
+{
+	unsigned long next;
+
+	for (; addr < end; addr = next) {
+		pgd_t *pgdp = pgd_offset_pgd(ht_pgd, addr);
+		p4d_t *p4dp;
+		pud_t *pudp, pud;
+		pmd_t *pmdp, pmd;
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(READ_ONCE(*pgdp)))
+			continue;
+		p4dp = p4d_offset(pgdp, addr);
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(READ_ONCE(*p4dp)))
+			continue;
+		pudp = pud_offset(p4dp, addr);
+		pud = READ_ONCE(*pudp);
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud))
+			continue;
+		if (pud_sect(pud)) {
+			l->pud++;
+			continue;
+		}
+		pmdp = pmd_offset(pudp, addr);
+		pmd = READ_ONCE(*pmdp);
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(pmd))
+			continue;
+		if (pmd_sect(pmd)) {
+			if (pmd_cont(pmd))
+				l->cont_pmd++;
+			else
+				l->pmd++;
+			continue;
+		}
+		ht_leaves_pte(l, pmdp, addr, next);
+	}
+}
+
+static int leaves_show(struct seq_file *m, void *unused)
+{
+	struct ht_leaves l = {};
+
+	if (hidden_size)
+		ht_leaves(&l, (unsigned long)__va(hidden_start),
+			  (unsigned long)__va(hidden_start) + hidden_size);
+	seq_printf(m, "pte=%lu cont_pte=%lu pmd=%lu cont_pmd=%lu pud=%lu\n",
+		   l.pte, l.cont_pte, l.pmd, l.cont_pmd, l.pud);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(leaves);
+
 static int hidden_show(struct seq_file *m, void *unused)
 {
 	if (!hidden_size)
@@ -391,6 +470,7 @@ static int __init ht_init(void)
 	debugfs_create_file("tables", 0400, ht_dir, NULL, &tables_fops);
 	debugfs_create_file("table_list", 0400, ht_dir, NULL,
 			    &table_list_fops);
+	debugfs_create_file("leaves", 0400, ht_dir, NULL, &leaves_fops);
 	if (hidden_size) {
 		debugfs_create_file("add", 0200, ht_dir, NULL, &add_fops);
 		debugfs_create_file("remove", 0200, ht_dir, NULL, &remove_fops);
