@@ -57,6 +57,7 @@ struct hr_snap {
 	 */
 	unsigned int nr_need;
 	struct hr_table need[HR_MAX_TABLES];
+	unsigned long last_need[HR_NR_LEVELS];	/* 0: none yet */
 	/* vmemmap backing pages of the leaves, when collected */
 	unsigned int nr_pages;
 	struct page *pages[HR_MAX_PAGES];

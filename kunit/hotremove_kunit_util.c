@@ -59,20 +59,15 @@ static void hr_record_leaf(struct hr_snap *s, enum hr_level level,
 {
 	static const unsigned long size[] = { PAGE_SIZE, PMD_SIZE, PUD_SIZE };
 	static const unsigned long cont_size[] = { CONT_PTE_SIZE, CONT_PMD_SIZE, 0 };
-
 	int l;
 
+	/* Leaves come in address order: a table is new if its base is. */
 	for (l = level; l < HR_NR_LEVELS; l++) {
 		unsigned long base = ALIGN_DOWN(addr, geo.span[l]);
-		unsigned int i;
 
-		if (!geo.real[l])
+		if (!geo.real[l] || s->last_need[l] == base)
 			continue;
-		for (i = 0; i < s->nr_need; i++)
-			if (s->need[i].level == l && s->need[i].base == base)
-				break;
-		if (i < s->nr_need)
-			continue;
+		s->last_need[l] = base;
 		if (s->nr_need == HR_MAX_TABLES) {
 			s->overflow = true;
 			break;

@@ -70,7 +70,7 @@ struct hr_zone {
  * populated zone from /proc/zoneinfo; the number of zones, or -errno.
  */
 int hr_zones_free(struct hr_zone *z, int max);
-/* Long page size, from sysconf(). */
+/* The page size, from sysconf(). */
 long hr_page_size(void);
 int hr_snapshot(struct hr_state *s);
 void hr_state_free(struct hr_state *s);
