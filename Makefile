@@ -106,7 +106,8 @@ dashboard-check: dashboard
 
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
-		build/selftests
+		build/selftests build/bench
+	-git -C build/linux worktree prune 2>/dev/null
 
 help:
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit suite, selftests, summary"
