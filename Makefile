@@ -107,7 +107,7 @@ dashboard-check: dashboard
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
 		build/selftests build/bench
-	-git -C build/linux worktree prune 2>/dev/null
+	[ ! -d build/linux/.git ] || git -C build/linux worktree prune
 
 help:
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit suite, selftests, summary"
