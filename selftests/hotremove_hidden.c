@@ -107,18 +107,25 @@ static double now_ms(void)
 
 
 /*
+ * Free pages a zone may lose over all the cycles.  Free page counts move
+ * on their own (slab and per-CPU lists): by up to 40 pages, whatever the
+ * page size, in the 13 runs of make matrix, and by 21 with 64K pages once,
+ * more than that configuration's memmap of a GiB (16 pages).  The memmap
+ * of the window is 16 (64K) to 4096 (4K) pages, so a leak of it every
+ * cycle shows after 8 cycles.
+ */
+#define HR_FREE_PAGES_SLACK	128
+
+/*
  * The free pages of each zone must come back, so that a leak of vmemmap
- * backing pages shows: MemTotal does not count them.  Free page counts
- * move a little on their own, so a zone may lose fewer pages than the
- * memmap of one window takes (64-byte struct pages) over all the cycles,
- * and no more.
+ * backing pages shows: MemTotal does not count them.
  */
 static void check_zones(struct __test_metadata *_metadata,
 			const struct window *w, const struct hr_zone *before,
 			int nr_before)
 {
 	long page = hr_page_size();
-	long budget = (long)(w->size / page) * 64 / page;
+	long memmap = (long)(w->size / page) * 64 / page;
 	struct hr_zone after[HR_MAX_ZONES];
 	char line[HR_MAX_ZONES * 112] = "";
 	int i, j, nr;
@@ -135,9 +142,9 @@ static void check_zones(struct __test_metadata *_metadata,
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 "%s%s %ld/%ld", i ? ", " : "", before[i].name,
 			 before[i].free, after[j].free);
-		EXPECT_LT(lost, budget)
-			TH_LOG("%s lost %ld free pages, the memmap of %#llx bytes is %ld",
-			       before[i].name, lost, w->size, budget);
+		EXPECT_LT(lost, HR_FREE_PAGES_SLACK)
+			TH_LOG("%s lost %ld free pages; the memmap of %#llx bytes is %ld",
+			       before[i].name, lost, w->size, memmap);
 	}
 	ksft_print_msg("hotremove: free pages before add and after remove: %s\n",
 		       line);
