@@ -130,8 +130,18 @@ void hr_hotadd_init(struct kunit *test, struct hr_hotadd *h, unsigned long size)
 int hr_hotadd_add(struct hr_hotadd *h, struct vmem_altmap *altmap);
 void hr_hotadd_remove(struct hr_hotadd *h, struct vmem_altmap *altmap);
 
+/*
+ * The arch memory notifier that guards offlining.  Mainline renamed it
+ * prevent_memory_remove_notifier() when it added its leaf-split check; the
+ * glue that builds the suites on that code (patches/upstream/) says so with
+ * -Dhr_memory_notifier=prevent_memory_remove_notifier.
+ */
+#ifndef hr_memory_notifier
+#define hr_memory_notifier prevent_bootmem_remove_notifier
+#endif
+
 int hr_going_offline(struct kunit *test, const struct hr_plan *p,
-		     bool skip_memmap);
+		     bool skip_memmap, bool last);
 
 int hr_suite_init(struct kunit_suite *suite);
 int hr_test_init(struct kunit *test);

@@ -7,7 +7,9 @@
  * another memory block can never be removed whole: the arch memory notifier
  * must refuse MEM_GOING_OFFLINE for it, before any page is migrated, so
  * that the teardown never meets such a leaf.  Each case maps a leaf larger
- * than a memory block and offlines the block at its start.
+ * than a memory block and offlines the block at its start, or the one at
+ * its end: a check that looked at the wrong block (the one after the
+ * range, say) would still refuse the first and let the last go.
  */
 #include <kunit/test.h>
 #include <linux/memory.h>
@@ -18,11 +20,14 @@
 struct hr_offline_split_case {
 	const char *desc;
 	int arg;		/* hr_plan_block() */
+	bool last;		/* the leaf's last memory block, not its first */
 };
 
 static const struct hr_offline_split_case hr_offline_split_params[] = {
-	{ "pud block across memory blocks", 1 },
-	{ "contiguous pmds across memory blocks", 3 },
+	{ "pud block across memory blocks", 1, false },
+	{ "contiguous pmds across memory blocks", 3, false },
+	{ "last memory block of a pud block", 1, true },
+	{ "last memory block of contiguous pmds", 3, true },
 };
 
 static void hr_offline_split_desc(const struct hr_offline_split_case *oc,
@@ -47,7 +52,8 @@ static void hr_offline_split_test(struct kunit *test)
 	if (leaf <= block)
 		kunit_skip(test, "a %lu MiB leaf fits in a memory block of %lu MiB",
 			   leaf >> 20, block >> 20);
-	KUNIT_EXPECT_EQ(test, hr_going_offline(test, &plan, false), NOTIFY_BAD);
+	KUNIT_EXPECT_EQ(test, hr_going_offline(test, &plan, false, oc->last),
+			NOTIFY_BAD);
 }
 
 static struct kunit_case hr_offline_cases[] = {

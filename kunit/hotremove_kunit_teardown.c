@@ -106,6 +106,8 @@ static const struct hr_offline_case hr_offline_cases[] = {
 	{ "pages, one memory block", hr_plan_linear, 8, false, NOTIFY_OK },
 	{ "pmd block inside a memory block", hr_plan_block, 0, false, NOTIFY_OK },
 	{ "memory block minus its own memmap", hr_plan_block, 0, true, NOTIFY_OK },
+	{ "memory block of contiguous pmds minus its memmap", hr_plan_block, 5,
+	  true, NOTIFY_OK },
 	{ "first section of boot memory", NULL, 0, false, NOTIFY_BAD },
 };
 
@@ -124,7 +126,7 @@ static void hr_offline_test(struct kunit *test)
 	if (oc->fn && !oc->fn(&plan, oc->arg))
 		kunit_skip(test, "%s", plan.skip);
 	KUNIT_EXPECT_EQ(test, hr_going_offline(test, oc->fn ? &plan : NULL,
-					       oc->memmap), oc->want);
+					       oc->memmap, false), oc->want);
 }
 
 /*
@@ -139,9 +141,9 @@ static void hr_offline_actions_test(struct kunit *test)
 		.nr_pages = PAGES_PER_SECTION,
 	};
 
-	KUNIT_EXPECT_EQ(test, prevent_bootmem_remove_notifier(NULL, MEM_OFFLINE, &arg),
+	KUNIT_EXPECT_EQ(test, hr_memory_notifier(NULL, MEM_OFFLINE, &arg),
 			NOTIFY_DONE);
-	KUNIT_EXPECT_EQ(test, prevent_bootmem_remove_notifier(NULL, MEM_GOING_ONLINE, &arg),
+	KUNIT_EXPECT_EQ(test, hr_memory_notifier(NULL, MEM_GOING_ONLINE, &arg),
 			NOTIFY_OK);
 }
 

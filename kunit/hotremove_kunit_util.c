@@ -770,6 +770,10 @@ bool hr_plan_block(struct hr_plan *p, int arg)
 		return hr_lin_blocks(p, "linear: pmd block with pages each side",
 				     a - 4 * HR_P, a + PMD_SIZE + 4 * HR_P, 1,
 				     false);
+	case 5:
+		/* One memory block, as rodata=on maps one that is hot-added alone. */
+		return hr_lin_blocks(p, "linear: one memory block, largest leaves",
+				     a, a + memory_block_size_bytes(), 0, false);
 	}
 	return false;
 }
@@ -1118,33 +1122,43 @@ void hr_test_exit(struct kunit *test)
 
 /*
  * Send MEM_GOING_OFFLINE to the arch memory notifier, as offline_pages()
- * does, for the memory block at the start of what @p maps (the first block
- * of boot memory when @p is NULL), without its own memmap when
- * @skip_memmap (memmap_on_memory).  Returns what the notifier said.
+ * does, for a memory block of what @p maps: the one at its start, or with
+ * @last the one at its end (the first block of boot memory when @p is
+ * NULL), without its own memmap when @skip_memmap (memmap_on_memory, as
+ * memory_block_offline() does; the suite's kernels have no THP, so their
+ * pageblocks are MAX_PAGE_ORDER and only memmap_on_memory=force applies).
+ * Returns what the notifier said; skips where memmap_on_memory cannot.
  */
 int hr_going_offline(struct kunit *test, const struct hr_plan *p,
-		     bool skip_memmap)
+		     bool skip_memmap, bool last)
 {
 	unsigned long block = memory_block_size_bytes();
 	struct memory_notify arg = {};
+	unsigned long memmap = PHYS_PFN(block) * sizeof(struct page);
+	/* memmap_on_memory=force pads it to whole pageblocks: they may be larger. */
+	unsigned long skip = PFN_PHYS(pageblock_align(PHYS_PFN(memmap)));
 	unsigned long start = 0, end = 0;
 	int ret;
 
+	/* As mhp_supports_memmap_on_memory() asks, with arm64's (generic) arch check. */
+	if (skip_memmap && (!IS_ALIGNED(memmap, PMD_SIZE) || skip >= block))
+		kunit_skip(test, "no memmap_on_memory: the memmap of a memory block is %lu KiB, not whole PMDs",
+			   memmap >> 10);
 	if (!p) {
 		arg.start_pfn = PHYS_PFN(memblock_start_of_DRAM());
 		arg.nr_pages = PHYS_PFN(block);
 	} else {
 		KUNIT_ASSERT_EQ(test, hr_map(test, p, &p->map[0]), 0);
-		start = p->map[0].start;
+		start = last ? p->map[0].end - block : p->map[0].start;
 		KUNIT_ASSERT_TRUE(test, IS_ALIGNED(start, block));
 		end = start + block;
 		if (skip_memmap)
-			start += PAGE_ALIGN(PHYS_PFN(block) * sizeof(struct page));
+			start += skip;
 		/* The notifier finds the linear map from the pfn, as for RAM. */
 		arg.start_pfn = PHYS_PFN(__pa(start));
 		arg.nr_pages = PHYS_PFN(end - start);
 	}
-	ret = prevent_bootmem_remove_notifier(NULL, MEM_GOING_OFFLINE, &arg);
+	ret = hr_memory_notifier(NULL, MEM_GOING_OFFLINE, &arg);
 	kunit_info(test, "going offline of [%lx, %lx) (pfn %lx, %lu pages): %s\n",
 		   start, end, arg.start_pfn, arg.nr_pages,
 		   ret == NOTIFY_OK ? "NOTIFY_OK" :
