@@ -13,29 +13,41 @@ CONFIG ?= 4k-52
 TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-a72
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
+# SERIES=upstream: mainline's leaf-split rejection (patches/upstream/) instead
+# of our series, upstream-fixes: with our fixes to it (ci/series.sh); its own
+# build folders, results named SERIES-RUN.  Default: our series.
+SERIES ?= ours
+SERIES_PREFIX := $(if $(filter-out ours,$(SERIES)),$(SERIES)-)
+# SELFTEST_GUEST=rodata-on, memmap-on-memory or rodata-on-memmap: make
+# selftests boots the guest so (ci/selftest-run.sh), results named
+# VARIANT-selftests-RUN.  Default: rodata=full.
+SELFTEST_GUEST ?= default
+GUEST_PREFIX := $(if $(filter-out default,$(SELFTEST_GUEST)),$(SELFTEST_GUEST)-)
+ONE_GUEST = $(if $(GUEST_PREFIX),echo "error: SELFTEST_GUEST applies to 'make selftests' only" >&2; exit 1;)
 # DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
-SUMMARY := ci/summary.py $(if $(filter 1,$(DEBUG)),--prefix=debug-)
+SUMMARY_PREFIX := $(if $(filter 1,$(DEBUG)),debug-)$(SERIES_PREFIX)
+SUMMARY := ci/summary.py $(if $(SUMMARY_PREFIX),--prefix=$(SUMMARY_PREFIX))
 
-export KDIR PATCHES UPTO JOBS DEBUG
+export KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
 
 .PHONY: all test matrix kunit selftests expected check-config deps tree \
-	series bisect-check test-first mutants bench coverage dashboard \
+	series bisect-check test-first mutants bench coverage compare dashboard \
 	dashboard-check clean help
 
 all: check-config deps tree
-	@ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
+	@$(ONE_GUEST) ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
 	$(SUMMARY) --selftests $(CONFIG)
 
 # Each run: the KUnit suite, then the selftests in a guest booted with the
 # same kernel.
 test: deps tree
-	@for r in $(TEST_RUNS); do \
+	@$(ONE_GUEST) for r in $(TEST_RUNS); do \
 		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
 	done; \
 	$(SUMMARY) --table --selftests $(TEST_RUNS)
 
 matrix: deps tree
-	@for r in $(MATRIX_RUNS); do \
+	@$(ONE_GUEST) for r in $(MATRIX_RUNS); do \
 		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
 	done; \
 	$(SUMMARY) --table --selftests $(MATRIX_RUNS)
@@ -46,14 +58,16 @@ kunit: check-config deps tree
 # The selftests (selftests/) of one run in an arm64 guest: the hidden-RAM
 # module and a virtio-mem device plugged over QMP.
 selftests: check-config deps tree
-	@ci/selftest-run.sh $(CONFIG); $(SUMMARY) --selftests --no-kunit $(CONFIG)
+	@ci/selftest-run.sh $(CONFIG); \
+	ci/summary.py --prefix=$(SUMMARY_PREFIX)$(GUEST_PREFIX) --selftests --no-kunit $(CONFIG)
 
 # Write ci/expected/RUN, the manifest each run must match, from the results
 # of the last run of each of RUNS (default: the runs that have results).
 RUNS ?= $(foreach r,$(MATRIX_RUNS),$(if $(wildcard build/results/$(r).json),$(r)))
 expected:
-	@$(if $(strip $(RUNS)),ci/summary.py --write-expected $(RUNS),\
-	  echo "error: no results to write manifests from: run 'make test' first" >&2; false)
+	@$(if $(SERIES_PREFIX),echo "error: the manifests describe our series: run 'make expected' without SERIES=$(SERIES)" >&2; false,\
+	 $(if $(strip $(RUNS)),ci/summary.py --write-expected $(RUNS),\
+	  echo "error: no results to write manifests from: run 'make test' first" >&2; false))
 
 check-config:
 	@$(if $(filter $(CONFIG),$(MATRIX_RUNS)),true,\
@@ -93,8 +107,13 @@ bench: deps tree
 COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
 coverage: deps tree
 	@rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
-	coverage/report.sh $(COVERAGE_RUNS) || rc=1; \
-	ci/summary.py --prefix=cov- --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
+	coverage/report.sh $(addprefix $(SERIES_PREFIX),$(COVERAGE_RUNS)) || rc=1; \
+	ci/summary.py --prefix=cov-$(SERIES_PREFIX) --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
+
+# Ours against the other series (SERIES=upstream, upstream-fixes), case
+# family by run, from the last results of each (build/results/compare.md).
+compare:
+	@ci/compare.py $(MATRIX_RUNS)
 
 # The dashboard again, from whatever results and tracefiles build/ holds.
 dashboard:
@@ -106,7 +125,7 @@ dashboard-check: dashboard
 
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
-		build/selftests build/bench
+		build/selftests build/bench build/bisect build/bisect-*
 	[ ! -d build/linux/.git ] || git -C build/linux worktree prune
 
 help:
@@ -115,6 +134,7 @@ help:
 	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"
+	@echo "                     SELFTEST_GUEST=rodata-on|memmap-on-memory|rodata-on-memmap: other guests"
 	@echo "make expected [RUNS=...]  write ci/expected/RUN from the last results of each run (review, commit)"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
@@ -125,5 +145,8 @@ help:
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
 	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"
 	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
+	@echo "SERIES=upstream      with make kunit/selftests/test/matrix/bisect-check/coverage: mainline's"
+	@echo "                     leaf-split rejection instead of our series (upstream-fixes: with our fixes)"
+	@echo "make compare         ours against SERIES=upstream(-fixes): family-by-run table of the last results"
 	@echo "make deps            install missing Debian packages (as root)"
 	@echo "make clean           remove build folders and results, keep build/linux"

@@ -46,6 +46,7 @@ die() {
 
 [ -z "${KDIR:-}" ] || die "bench builds its own two trees: run it without KDIR"
 [ -z "${DEBUG:-}" ] || die "bench measures the plain kernels: run it without DEBUG"
+[ "${SERIES:-ours}" = ours ] || die "bench measures our series against its base: run it without SERIES=$SERIES"
 for r in "${runs[@]}"; do
 	awk -v r="$r" '$1 == r { f = 1 } END { exit !f }' "$top/ci/matrix" ||
 		die "unknown run '$r': use names from ci/matrix"

@@ -14,7 +14,6 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 run=${1:-4k-48}
 res="$top/build/results"
-log="$top/build/bisect"
 
 die() {
 	echo "bisect-check: error: $*" >&2
@@ -23,21 +22,24 @@ die() {
 
 [ -z "${KDIR:-}" ] || die "bisect-check walks patches/ on build/linux: run it without KDIR"
 [ -z "${DEBUG:-}" ] || die "bisect-check reads the plain runs' results: run it without DEBUG"
-n=$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -vc '/0000-')
-[ "$n" -gt 0 ] || die "patches/ holds no patch"
+. "$top/ci/series.sh"
+n=${#series_patches[@]}
+[ "$n" -gt 0 ] || die "series $series holds no patch"
+# Another series (SERIES) logs to build/bisect-SERIES.
+log="$top/build/bisect${series_prefix:+-${series_prefix%-}}"
 rm -rf "$log"
 mkdir -p "$log"
 
 for k in $(seq 1 "$n"); do
 	# The Subject header may be folded over two lines.
 	subject=$(sed -n '/^Subject:/{N;s/\n / /;s/\n.*//;s/^Subject: \[PATCH[^]]*\] //p}' \
-		"$(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-' | sed -n "${k}p")")
+		"${series_patches[k - 1]}")
 	echo "bisect-check: patch $k/$n: $subject"
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patch $k does not apply"
 	"$top/ci/kunit-run.sh" "$run" >/dev/null
-	cp "$res/$run.json" "$log/$k.json" 2>/dev/null || true
-	cp "$res/$run.out" "$log/$k.out" 2>/dev/null || true
-	cp "$res/$run.ktap" "$log/$k.ktap" 2>/dev/null || true
+	cp "$res/$series_prefix$run.json" "$log/$k.json" 2>/dev/null || true
+	cp "$res/$series_prefix$run.out" "$log/$k.out" 2>/dev/null || true
+	cp "$res/$series_prefix$run.ktap" "$log/$k.ktap" 2>/dev/null || true
 done
 PATCHES= UPTO= "$top/ci/prepare-tree.sh" >/dev/null
 
@@ -50,6 +52,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(sys.argv[1]), '..', 'ci'))
 from summary import leaves  # noqa: E402
 
 log, n = sys.argv[1], int(sys.argv[2])
+where = os.path.relpath(log, os.path.join(os.path.dirname(log), '..'))
 passed_before = set()
 failed_before = set()
 first_break = None
@@ -59,7 +62,7 @@ for k in range(1, n + 1):
             cases = dict(leaves(json.load(f)))
     except (OSError, ValueError):
         print(f'patch {k}: BREAK: no results (build or boot failed), '
-              f'see build/bisect/{k}.out')
+              f'see {where}/{k}.out')
         first_break = first_break or k
         continue
     # A skip is neither: the run's manifest says which cases skip.

@@ -27,16 +27,19 @@ run=${1:?usage: ci/coverage-run.sh RUN}
 
 prog=coverage-run
 . "$top/ci/run-common.sh"
+. "$top/ci/series.sh"
 command -v lcov >/dev/null || die "lcov is missing: run 'make deps' as root"
 
 if [ -n "${KDIR:-}" ]; then
 	out="$top/build/coverage/kdir-$(echo "$KDIR" | sha1sum | cut -c1-8)-$kconfig"
 else
-	out="$top/build/coverage/$kconfig"
+	out="$top/build/coverage/$series_prefix$kconfig"
 fi
+# Another series (SERIES): results and tracefile named SERIES-RUN.
+name=$series_prefix$run
 res="$top/build/results"
 mkdir -p "$out" "$res"
-rm -f "$res/cov-$run".{ktap,json,seconds} "$top/build/coverage/$run.info"
+rm -f "$res/cov-$name".{ktap,json,seconds} "$top/build/coverage/$name.info"
 
 make_opts=()
 for f in "$tree"/arch/arm64/mm/*.c; do
@@ -59,8 +62,8 @@ echo "coverage-run: $run ($kconfig on -cpu $target): build"
 	--kunitconfig="$top/coverage/gcov.config" \
 	--qemu_config="$top/kunit/qemu/arm64-$target.py" \
 	--cross_compile=aarch64-linux-gnu- \
-	--jobs="${JOBS:-$(nproc)}" "${make_opts[@]}" >"$res/cov-$run.build" 2>&1 ||
-	die "build failed, see $res/cov-$run.build"
+	--jobs="${JOBS:-$(nproc)}" "${make_opts[@]}" >"$res/cov-$name.build" 2>&1 ||
+	die "build failed, see $res/cov-$name.build"
 
 cpio="$top/build/coverage/init.cpio"
 "$top/ci/initramfs.sh" "$cpio" "$top/coverage/init.sh" \
@@ -70,35 +73,35 @@ cpio="$top/build/coverage/init.cpio"
 capture() {
 	lcov --quiet --capture --directory "$out" --base-directory "$out" \
 		--gcov-tool aarch64-linux-gnu-gcov --rc lcov_branch_coverage=1 \
-		--output-file "$out/all.info" 2>>"$res/cov-$run.lcov" ||
-		die "lcov --capture failed, see $res/cov-$run.lcov"
+		--output-file "$out/all.info" 2>>"$res/cov-$name.lcov" ||
+		die "lcov --capture failed, see $res/cov-$name.lcov"
 	lcov --quiet --extract "$out/all.info" '*/arch/arm64/mm/*' \
 		'*/mm/memory_hotplug.c' '*/mm/sparse-vmemmap.c' '*/mm/sparse.c' \
 		--rc lcov_branch_coverage=1 \
-		--output-file "$1" 2>>"$res/cov-$run.lcov" ||
-		die "lcov --extract failed, see $res/cov-$run.lcov"
+		--output-file "$1" 2>>"$res/cov-$name.lcov" ||
+		die "lcov --extract failed, see $res/cov-$name.lcov"
 }
-rm -f "$res/cov-$run.lcov"
+rm -f "$res/cov-$name.lcov"
 
 # Counters of an earlier run of this kernel must not leak into this one.
 find "$out" -name '*.gcda' -delete
 echo "coverage-run: $run: boot (KUnit)"
 rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
-	--target "$target" --log "$res/cov-$run.ktap" \
+	--target "$target" --log "$res/cov-$name.ktap" \
 	--timeout "${KUNIT_TIMEOUT:-300}" --gcda-root "$out" || rc=1
-"$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$run.json" \
-	"$res/cov-$run.ktap" >/dev/null || rc=1
+"$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$name.json" \
+	"$res/cov-$name.ktap" >/dev/null || rc=1
 capture "$out/kunit.info"
 
 # The same kernel again, running the selftests (ci/selftest-run.sh --gcov
 # starts from zeroed counters).
-"$top/ci/selftest-run.sh" --build-dir "$out" --name "cov-selftests-$run" \
+"$top/ci/selftest-run.sh" --build-dir "$out" --name "cov-${series_prefix}selftests-$run" \
 	--gcov "$run" || rc=1
 capture "$out/selftests.info"
 lcov --quiet --add-tracefile "$out/kunit.info" \
 	--add-tracefile "$out/selftests.info" --rc lcov_branch_coverage=1 \
-	--output-file "$top/build/coverage/$run.info" 2>>"$res/cov-$run.lcov" ||
-	die "lcov merge failed, see $res/cov-$run.lcov"
-echo "$(($(date +%s) - start))" >"$res/cov-$run.seconds"
+	--output-file "$top/build/coverage/$name.info" 2>>"$res/cov-$name.lcov" ||
+	die "lcov merge failed, see $res/cov-$name.lcov"
+echo "$(($(date +%s) - start))" >"$res/cov-$name.seconds"
 exit $rc

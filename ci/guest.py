@@ -191,7 +191,10 @@ def main():
     cmdline, qemu_args = qemu_target(args.target)
     cmd = ['qemu-system-aarch64', '-nodefaults', '-nographic', '-no-reboot',
            '-serial', 'stdio', '-kernel', args.kernel, '-initrd', args.initrd,
-           '-append', ' '.join(filter(None, [cmdline, 'panic=-1', args.append]))]
+           # An oops ends the run at once instead of leaving a hung guest
+           # to the timeout: oops=panic, and panic=-1 powers off (-no-reboot).
+           '-append', ' '.join(filter(None, [cmdline, 'oops=panic', 'panic=-1',
+                                             args.append]))]
 
     if args.memory:
         qemu_args[qemu_args.index('-m') + 1] = str(args.memory)

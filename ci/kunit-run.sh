@@ -14,7 +14,8 @@
 # Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT,
 # KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused),
 # DEBUG=1 (add kconfigs/debug.config: a debug kernel in its own folder,
-# results named debug-RUN.*).
+# results named debug-RUN.*), SERIES (ci/series.sh: another series in its
+# own folders, results named SERIES-RUN.*, debug-SERIES-RUN.*).
 #
 # With --build-only the kernel is only built (kunit.py build), and only when
 # it is missing or out of date: ci/selftest-run.sh boots the same kernel.
@@ -30,6 +31,7 @@ run=${1:?usage: ci/kunit-run.sh [--build-only] RUN}
 
 prog=kunit-run
 . "$top/ci/run-common.sh"
+. "$top/ci/series.sh"
 
 if [ -n "${KDIR:-}" ]; then
 	# One set of build folders per foreign tree.
@@ -39,15 +41,15 @@ else
 fi
 fragments=("$top/kunit/.kunitconfig" "$top/selftests/config"
 	"$top/kconfigs/$kconfig.config")
-name=$run
-out="$outroot/$kconfig"
+name=$series_prefix$run
+out="$outroot/$series_prefix$kconfig"
 timeout=${KUNIT_TIMEOUT:-180}
 tag=
 if [ "${DEBUG:-}" = 1 ]; then
 	fragments+=("$top/kconfigs/debug.config")
 	tag=" + debug"
-	name=debug-$run
-	out="$outroot/$kconfig-debug"
+	name=debug-$series_prefix$run
+	out="$outroot/$series_prefix$kconfig-debug"
 	timeout=${KUNIT_TIMEOUT:-900}
 fi
 res="$top/build/results"

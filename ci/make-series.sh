@@ -19,6 +19,7 @@ die() {
 }
 
 [ -z "${KDIR:-}" ] || die "make series works on build/linux: run it without KDIR"
+[ "${SERIES:-ours}" = ours ] || die "make series exports our series: run it without SERIES=$SERIES"
 git -C "$tree" rev-parse -q --verify refs/tags/series >/dev/null ||
 	die "build/linux is not prepared: run 'make tree'"
 n=$(git -C "$tree" rev-list --count base..series)

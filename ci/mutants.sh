@@ -34,6 +34,7 @@ caught=()	# "mutant run family,family,..." of each mutant caught
 
 [ -z "${KDIR:-}" ] || { echo "mutants: error: run without KDIR" >&2; exit 1; }
 [ -z "${DEBUG:-}" ] || { echo "mutants: error: run without DEBUG" >&2; exit 1; }
+[ "${SERIES:-ours}" = ours ] || { echo "mutants: error: the mutants apply to our series: run without SERIES=$SERIES" >&2; exit 1; }
 for m in "${mutants[@]}"; do
 	name=$(basename "$m" .diff)
 	mrun=$(sed -n '1s/^# run: *//p' "$m")

@@ -14,6 +14,8 @@
 #   KDIR=/path   use that tree as it is (a reviewer's revision); apply nothing
 #   PATCHES=none apply no patch (the bare base)
 #   UPTO=N       apply only the first N patches
+#   SERIES=NAME  which series (ci/series.sh): ours (default), upstream,
+#                upstream-fixes
 #
 # On any failure the tree is left at 'base' with no state file, so no later
 # step can mistake it for a prepared tree.
@@ -48,6 +50,8 @@ install_suite() {
 }
 
 if [ -n "${KDIR:-}" ]; then
+	[ "${SERIES:-ours}" = ours ] ||
+		die "KDIR=$KDIR is used as it is, with no series applied: drop SERIES=$SERIES, or drop KDIR to build that series"
 	[ -f "$KDIR/Makefile" ] && [ -f "$KDIR/arch/arm64/mm/mmu.c" ] &&
 		[ -x "$KDIR/tools/testing/kunit/kunit.py" ] ||
 		die "KDIR=$KDIR is not a Linux source tree (no arch/arm64/mm/mmu.c or kunit.py): point KDIR at the top of a kernel tree"
@@ -58,12 +62,8 @@ if [ -n "${KDIR:-}" ]; then
 fi
 
 tree="$top/build/linux"
-patches=()
-for p in "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
-	[ -e "$p" ] || continue
-	case "$p" in */0000-*) continue ;; esac
-	patches+=("$p")
-done
+. "$top/ci/series.sh"
+patches=("${series_patches[@]}")
 
 case "${PATCHES:-all}" in
 none) patches=() ;;
@@ -146,4 +146,4 @@ while read -r t f; do
 done <<<"$times"
 install_suite "$tree"
 echo "$want" >"$state"
-echo "prepare-tree: build/linux is $BASE_PKG $have + ${#patches[@]} patch(es)"
+echo "prepare-tree: build/linux is $BASE_PKG $have + ${#patches[@]} patch(es) of series $series"

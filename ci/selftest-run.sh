@@ -18,9 +18,21 @@
 #   --gcov           the guest prints its gcov counters after the tests;
 #                    they are written back under the build folder
 #
+# SELFTEST_GUEST picks the guest's kernel command line (default: rodata=full,
+# arm64's default, which maps hot-added memory with pages):
+#   rodata-on         rodata=on: block and contiguous mappings
+#   memmap-on-memory  memory_hotplug.memmap_on_memory=force: each memory
+#                     block the module hot-adds carries its own memmap
+#                     (force: without THP pageblocks are MAX_PAGE_ORDER, and
+#                     =1 refuses a memmap that is not whole pageblocks; only
+#                     4K pages qualify, where a block's memmap is one PMD)
+#   rodata-on-memmap  both
+# Results of a variant are named VARIANT-selftests-RUN (after debug- and
+# SERIES-).
+#
 # Results in build/results/: NAME.log (console), .json (kunit.py parse of
 # the KTAP), .build, .seconds, and .problem when the guest failed (hang,
-# kernel report, no end mark).  Environment: KDIR, DEBUG=1 as for
+# kernel report, no end mark).  Environment: KDIR, DEBUG=1, SERIES as for
 # ci/kunit-run.sh; SELFTEST_CYCLES (add/remove cycles, default 100, 10 on
 # debug kernels),
 # SELFTEST_TIMEOUT (seconds, default 1500).
@@ -41,6 +53,18 @@ run=${1:?$usage}
 
 prog=selftest-run
 . "$top/ci/run-common.sh"
+. "$top/ci/series.sh"
+
+guest_args="rodata=full"
+guest_prefix=
+case ${SELFTEST_GUEST:-default} in
+default) ;;
+rodata-on) guest_args="rodata=on" ;;
+memmap-on-memory) guest_args="rodata=full memory_hotplug.memmap_on_memory=force" ;;
+rodata-on-memmap) guest_args="rodata=on memory_hotplug.memmap_on_memory=force" ;;
+*) die "SELFTEST_GUEST=$SELFTEST_GUEST is not a guest: use default, rodata-on, memmap-on-memory or rodata-on-memmap" ;;
+esac
+[ "${SELFTEST_GUEST:-default}" = default ] || guest_prefix=$SELFTEST_GUEST-
 
 if [ -z "$out" ]; then
 	if [ -n "${KDIR:-}" ]; then
@@ -48,11 +72,11 @@ if [ -z "$out" ]; then
 	else
 		outroot="$top/build/kunit"
 	fi
-	out="$outroot/$kconfig"
-	def=selftests-$run
+	out="$outroot/$series_prefix$kconfig"
+	def=${series_prefix}${guest_prefix}selftests-$run
 	if [ "${DEBUG:-}" = 1 ]; then
-		out="$outroot/$kconfig-debug"
-		def=debug-selftests-$run
+		out="$outroot/$series_prefix$kconfig-debug"
+		def=debug-${series_prefix}${guest_prefix}selftests-$run
 	fi
 	name=${name:-$def}
 fi
@@ -119,12 +143,12 @@ if [ -n "$gcov" ]; then
 fi
 "$top/ci/initramfs.sh" "$cpio" "$top/ci/selftest-init.sh" "${files[@]}"
 
-echo "selftest-run: $name ($kconfig on -cpu $target): boot, ${ram_mb}M RAM, mem=${boot_mb}M, virtio-mem ${vmem_mb}M"
+echo "selftest-run: $name ($kconfig on -cpu $target): boot, ${ram_mb}M RAM, mem=${boot_mb}M, virtio-mem ${vmem_mb}M, $guest_args"
 rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/$name.log" \
 	--timeout "${SELFTEST_TIMEOUT:-1500}" --memory "$ram_mb" \
-	--append "rodata=full kunit.enable=0 mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
+	--append "$guest_args kunit.enable=0 mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
 	--virtio-mem "$((vmem_mb << 20))" "${guest_opts[@]}" \
 	2>"$res/$name.problem" || rc=1
 [ -s "$res/$name.problem" ] || rm -f "$res/$name.problem"

@@ -220,6 +220,21 @@ long hr_memtotal_kb(void)
 	return kb;
 }
 
+/*
+ * Whether memory_hotplug.memmap_on_memory is on ("Y" or "force"): memory
+ * blocks hot-added with MHP_MEMMAP_ON_MEMORY may then carry their memmap,
+ * which MemTotal does not count.
+ */
+bool hr_memmap_on_memory(void)
+{
+	char buf[16] = "";
+
+	if (hr_read("/sys/module/memory_hotplug/parameters/memmap_on_memory",
+		    buf, sizeof(buf)))
+		return false;
+	return buf[0] && buf[0] != 'N';
+}
+
 bool hr_host_plug(unsigned long long bytes)
 {
 	int fd = open("/dev/console", O_WRONLY | O_NOCTTY);

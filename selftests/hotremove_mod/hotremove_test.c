@@ -352,7 +352,12 @@ static ssize_t add_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 	mutex_lock(&ht_lock);
-	ret = add_memory(first_online_node, start, size, MHP_NONE);
+	/*
+	 * Each memory block carries its own memmap when the kernel was booted
+	 * with memory_hotplug.memmap_on_memory=1 or =force and the block
+	 * qualifies; otherwise the flag changes nothing.
+	 */
+	ret = add_memory(first_online_node, start, size, MHP_MEMMAP_ON_MEMORY);
 	if (!ret)
 		bitmap_set(added, (start - hidden_start) / block_size,
 			   size / block_size);
