@@ -57,7 +57,7 @@ def verdicts(cases, expected):
 def manifest_cases(run):
     try:
         with open(summary.expected_path(run)) as f:
-            return [line.split('\t')[1] for line in f
+            return [line.rstrip('\n').split('\t')[1] for line in f
                     if line[:4] in ('PASS', 'SKIP', 'FAIL')]
     except OSError:
         return []
@@ -77,9 +77,9 @@ def failure_line(prefix, run, case):
         m = re.match(r'\s*(not ok|ok) \d+ (.*?)(\s+#.*)?$', line)
         if m:
             if m.group(2) == leaf and m.group(1) == 'not ok':
-                for b in body:
-                    if 'Expected' in b or 'ASSERTION' in b or 'EXPECTATION' in b:
-                        return b.strip().lstrip('# ').strip()
+                for i, b in enumerate(body):
+                    if b.strip().startswith('Expected'):
+                        return ' '.join(x.strip() for x in body[i:i + 2])
                 return body[-1].strip().lstrip('# ').strip() if body else ''
             body = []
         else:
@@ -139,25 +139,37 @@ def main(argv):
             cells.append('/'.join(v) if len(set(v)) > 1 else v[0])
         lines.append(f'| {f} | ' + ' | '.join(cells) + ' |')
 
-    lines += ['', 'Cases whose verdict differs from ours:', '']
+    lines += ['', 'Cases whose verdict differs from ours (runs where it does):',
+              '']
+    diffs = {}	# (series, what, change) -> [runs], first reason
     for p in series[1:]:
         for r in args.runs:
             _, ours, _, _, _, _ = data[('', r)]
             _, theirs, problem, st_problem, _, _ = data[(p, r)]
-            mine = dict(ours)
+            mine, got = dict(ours), dict(theirs)
             for name, st in theirs:
                 if mine.get(name, 'absent') != st:
-                    why = failure_line(p, r, name) if st not in ('PASS', 'SKIP') else ''
-                    lines.append(f'- {p.rstrip("-")} {r}: {name}: '
-                                 f'{mine.get(name, "absent")} -> {st}'
-                                 + (f' ({why})' if why else ''))
-            for name in mine:
-                if name not in dict(theirs) and theirs:
-                    lines.append(f'- {p.rstrip("-")} {r}: {name}: not built')
-            if problem:
-                lines.append(f'- {p.rstrip("-")} {r}: KUnit run: {problem}')
-            if st_problem:
-                lines.append(f'- {p.rstrip("-")} {r}: selftests: {st_problem}')
+                    why = (failure_line(p, r, name)
+                           if st not in ('PASS', 'SKIP') else '')
+                    key = (p, name, f'{mine.get(name, "absent")} -> {st}')
+                    diffs.setdefault(key, [[], why])[0].append(r)
+            if theirs:
+                for fam in dict.fromkeys(family(n) for n in mine
+                                         if n not in got):
+                    n = sum(1 for m in mine
+                            if family(m) == fam and m not in got)
+                    key = (p, fam, f'not built ({n} cases)')
+                    diffs.setdefault(key, [[], ''])[0].append(r)
+            for what, prob in (('KUnit run', problem),
+                               ('selftests', st_problem)):
+                if prob and not prob.endswith(f'from ci/expected/{r}'):
+                    key = (p, what, prob)
+                    diffs.setdefault(key, [[], ''])[0].append(r)
+    for (p, what, change), (runs, why) in diffs.items():
+        where = ('all runs' if len(runs) == len(args.runs)
+                 else ', '.join(runs))
+        lines.append(f'- {p.rstrip("-")}: {what}: {change}, {where}'
+                     + (f'; {why}' if why else ''))
     text = '\n'.join(lines) + '\n'
     sys.stdout.write(text)
     with open(os.path.join(summary.RESULTS, 'compare.md'), 'w') as f:

@@ -221,6 +221,25 @@ long hr_memtotal_kb(void)
 }
 
 /*
+ * Whether the kernel runs with rodata=full (arm64's default; the last
+ * rodata= on the command line wins): hot-added memory is then mapped with
+ * pages, so every GiB added needs pte tables of its own.  With rodata=on
+ * it may get blocks that fit in tables already there (64K pages: two PMD
+ * blocks).
+ */
+bool hr_rodata_full(void)
+{
+	char buf[1024], *p, *last = NULL;
+
+	if (hr_read("/proc/cmdline", buf, sizeof(buf)))
+		return true;
+	for (p = strstr(buf, "rodata="); p; p = strstr(p + 1, "rodata="))
+		if (p == buf || p[-1] == ' ')
+			last = p + strlen("rodata=");
+	return !last || !strncmp(last, "full", 4);
+}
+
+/*
  * Whether memory_hotplug.memmap_on_memory is on ("Y" or "force"): memory
  * blocks hot-added with MHP_MEMMAP_ON_MEMORY may then carry their memmap,
  * which MemTotal does not count.

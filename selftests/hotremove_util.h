@@ -51,6 +51,7 @@ bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
 
 long hr_memtotal_kb(void);
 bool hr_memmap_on_memory(void);
+bool hr_rodata_full(void);
 /*
  * Ask the host (ci/guest.py) to set the virtio-mem device's plugged size:
  * "hotremove-host: plug BYTES" on the console itself, not stdout, where
