@@ -11,6 +11,10 @@ CONFIG ?= 4k-52
 # The CI tier: 4K, 16K and 64K pages; 2, 3, 4 and 5 levels; one run-time
 # fallback from 52 bits on each page size.
 TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-a72
+# make test also boots the selftest guests of TEST_GUEST_RUNS with block
+# mappings and with each memory block's memmap on the block itself.
+TEST_GUESTS := rodata-on memmap-on-memory
+TEST_GUEST_RUNS := 4k-48 64k-48
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
 # SERIES=upstream: mainline's leaf-split rejection (patches/upstream/) instead
@@ -44,7 +48,14 @@ test: deps tree
 	@$(ONE_GUEST) for r in $(TEST_RUNS); do \
 		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
 	done; \
-	$(SUMMARY) --table --selftests $(TEST_RUNS)
+	for g in $(TEST_GUESTS); do for r in $(TEST_GUEST_RUNS); do \
+		SELFTEST_GUEST=$$g ci/selftest-run.sh $$r || true; \
+	done; done; \
+	rc=0; $(SUMMARY) --table --selftests $(TEST_RUNS) || rc=1; \
+	for g in $(TEST_GUESTS); do \
+		ci/summary.py --prefix=$(SUMMARY_PREFIX)$$g- --selftests --no-kunit \
+			$(TEST_GUEST_RUNS) || rc=1; \
+	done; exit $$rc
 
 matrix: deps tree
 	@$(ONE_GUEST) for r in $(MATRIX_RUNS); do \
