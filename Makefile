@@ -14,6 +14,8 @@ TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-
 # make test also boots the selftest guests of TEST_GUEST_RUNS with block
 # mappings and with each memory block's memmap on the block itself.
 TEST_GUESTS := rodata-on memmap-on-memory
+comma := ,
+space := $(subst ,, )
 TEST_GUEST_RUNS := 4k-48 64k-48
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
@@ -51,11 +53,8 @@ test: deps tree
 	for g in $(TEST_GUESTS); do for r in $(TEST_GUEST_RUNS); do \
 		SELFTEST_GUEST=$$g ci/selftest-run.sh $$r || true; \
 	done; done; \
-	rc=0; $(SUMMARY) --table --selftests $(TEST_RUNS) || rc=1; \
-	for g in $(TEST_GUESTS); do \
-		ci/summary.py --prefix=$(SUMMARY_PREFIX)$$g- --selftests --no-kunit \
-			$(TEST_GUEST_RUNS) || rc=1; \
-	done; exit $$rc
+	$(SUMMARY) --table --selftests $(TEST_RUNS) \
+		--guests=$(subst $(space),$(comma),$(TEST_GUESTS)):$(subst $(space),$(comma),$(TEST_GUEST_RUNS))
 
 matrix: deps tree
 	@$(ONE_GUEST) for r in $(MATRIX_RUNS); do \

@@ -23,6 +23,8 @@ the cost of a hot-added GiB), compared in plain runs only.  A run without a
 manifest fails too.  --write-expected writes the manifests of
 the given runs from their results instead (review the diff, then commit).
 
+With --guests=G,G:RUN,RUN it also reads P+G-selftests-RUN.* for each guest
+variant G (ci/selftest-run.sh with SELFTEST_GUEST=G), counted alike.
 With --selftests it also reads P+selftests-RUN.* (ci/selftest-run.sh) and
 counts every selftest like a case: a missing result, a guest problem (hang,
 kernel report) or fewer than SELFTEST_CASES tests counts as one failure.
@@ -367,6 +369,19 @@ def main(argv):
         passed += p
         failed += f
         skipped += sk
+    # --guests=G,G:RUN,RUN: the selftests of those runs in the other guests
+    # too (ci/selftest-run.sh SELFTEST_GUEST=G: G-selftests-RUN).
+    guests = {}
+    for a in argv:
+        if a.startswith('--guests='):
+            names, _, gruns = a.split('=', 1)[1].partition(':')
+            for g in filter(None, names.split(',')):
+                print(f'\nguest {g}:', end='')
+                p, f, sk, guests[g] = selftest_table(
+                    prefix + g + '-', [r for r in gruns.split(',') if r])
+                passed += p
+                failed += f
+                skipped += sk
 
     os.makedirs(RESULTS, exist_ok=True)
     name = f'summary-{prefix.rstrip("-")}.json' if prefix else 'summary.json'
@@ -374,6 +389,8 @@ def main(argv):
               'skipped': skipped}
     if selftests is not None:
         result['selftests'] = selftests
+    if guests:
+        result['guests'] = guests
     with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump(result, fh, indent=2)
     print(f'{passed} passed, {failed} failed, {skipped} skipped')
