@@ -1142,7 +1142,8 @@ int hr_going_offline(struct kunit *test, const struct hr_plan *p,
 
 	/* As mhp_supports_memmap_on_memory() asks, with arm64's (generic) arch check. */
 	if (skip_memmap && (!IS_ALIGNED(memmap, PMD_SIZE) || skip >= block))
-		kunit_skip(test, "no memmap_on_memory: the memmap of a memory block is %lu KiB, not whole PMDs",
+		kunit_skip(test,
+			   "no memmap_on_memory: the memmap of a memory block is %lu KiB, not whole PMDs",
 			   memmap >> 10);
 	if (!p) {
 		arg.start_pfn = PHYS_PFN(memblock_start_of_DRAM());
