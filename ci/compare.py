@@ -20,7 +20,6 @@ build/results/compare.md.  The exit status is 0: this is a report; the
 runs' own summaries say whether a series passes.
 """
 import argparse
-import json
 import os
 import re
 import sys

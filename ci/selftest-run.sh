@@ -111,6 +111,8 @@ if [ "${DEBUG:-}" = 1 ]; then
 	cycles=${SELFTEST_CYCLES:-10}
 	vmem_cycles=2
 fi
+# log_buf_len=4M: the guest prints the kernel's warnings after the tests
+# (ci/selftest-init.sh), so none may fall out of the ring buffer before.
 # The KUnit targets boot with rodata=on, so that hot-added memory gets block
 # mappings; the guest runs arm64's default instead, rodata=full, which maps
 # it with pages: pte tables of its own at every page size.
@@ -148,7 +150,7 @@ rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/$name.log" \
 	--timeout "${SELFTEST_TIMEOUT:-1500}" --memory "$ram_mb" \
-	--append "$guest_args kunit.enable=0 mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
+	--append "$guest_args log_buf_len=4M kunit.enable=0 mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
 	--virtio-mem "$((vmem_mb << 20))" "${guest_opts[@]}" \
 	2>"$res/$name.problem" || rc=1
 [ -s "$res/$name.problem" ] || rm -f "$res/$name.problem"

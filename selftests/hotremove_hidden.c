@@ -220,6 +220,10 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 					  hr_tables_total(&now))
 					TH_LOG("adding %#llx bytes added no table",
 					       self->w.size);
+			} else {
+				ksft_print_msg("hotremove: rodata=on: no table required (%ld before, %ld at peak)\n",
+					       hr_tables_total(&self->w.before),
+					       hr_tables_total(&now));
 			}
 			hr_state_free(&now);
 		}

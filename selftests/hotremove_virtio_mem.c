@@ -162,6 +162,10 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 					  hr_tables_total(&now))
 					TH_LOG("plugging %#llx bytes added no table",
 					       size);
+			} else {
+				ksft_print_msg("hotremove: rodata=on: no table required (%ld before, %ld at peak)\n",
+					       hr_tables_total(&self->before),
+					       hr_tables_total(&now));
 			}
 		}
 		/* The blocks the device added, each online and movable. */
