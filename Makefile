@@ -38,7 +38,7 @@ export KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
 
 .PHONY: all test matrix kunit selftests expected check-config deps tree \
 	series bisect-check test-first mutants bench coverage compare dashboard \
-	dashboard-check clean help
+	dashboard-check xarch check-xarch clean help
 
 all: check-config deps tree
 	@$(ONE_GUEST) ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
@@ -133,9 +133,18 @@ dashboard:
 dashboard-check: dashboard
 	@coverage/check-dashboard.sh
 
+# Other architectures (xarch/): the tables hot-remove shares with other
+# regions on x86_64 and riscv64, on the bare base (not in CI).
+XARCH_BOOTS ?= 300
+xarch: check-xarch deps tree
+	@XARCH_BOOTS=$(XARCH_BOOTS) xarch/run.sh
+
+check-xarch:
+	@$(if $(KDIR),echo "error: make xarch builds the base in build/linux and not KDIR=$(KDIR): drop KDIR" >&2; false,true)
+
 clean:
 	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
-		build/selftests build/bench build/bisect build/bisect-*
+		build/selftests build/bench build/bisect build/bisect-* build/xarch
 	[ ! -d build/linux/.git ] || git -C build/linux worktree prune
 
 help:
@@ -154,6 +163,7 @@ help:
 	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
 	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"
+	@echo "make xarch           x86_64 and riscv64: tables hot-remove shares with other regions (XARCH_BOOTS=$(XARCH_BOOTS))"
 	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
 	@echo "SERIES=upstream      with make kunit/selftests/test/matrix/bisect-check/coverage: mainline's"
 	@echo "                     leaf-split rejection instead of our series (upstream-fixes: with our fixes)"

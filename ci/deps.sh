@@ -3,6 +3,7 @@
 #
 # Install the Debian 12 packages the harness needs, when any is missing.
 # As root it runs apt-get itself; otherwise it names the command to run.
+# Arguments name more packages, for one target (make xarch).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,7 @@ pkgs=(
 	"$BASE_PKG" gcc-aarch64-linux-gnu gcc make bc bison flex libssl-dev
 	libelf-dev xz-utils qemu-system-arm ccache python3 python3-ply
 	python3-git git perl lcov libc6-dev-arm64-cross rsync
+	"$@"
 )
 
 missing=()
