@@ -139,11 +139,13 @@ for arch in $arches; do
 		t0=$SECONDS
 		ticker "$label" "$out" &
 		tick=$!
+		trap 'kill $tick 2>/dev/null || true' EXIT
 		kunit_py "$res/$label.build" build "${common[@]}" "${cross[@]}" \
 			--kunitconfig="$top/xarch/$arch.kunitconfig" --jobs="${JOBS:-$(nproc)}" ||
 			{ kill $tick; git -C "$tree" checkout -q -- arch;
 			  die "the $label kernel did not build, see $res/$label.build"; }
 		kill $tick
+		trap - EXIT
 		echo "$prog: $label: kernel built in $((SECONDS - t0)) s"
 
 		declare -n configs=configs_$arch
