@@ -422,7 +422,8 @@ static void hr_xarch_shared_test(struct kunit *test)
 	}
 
 	if (in_use)
-		kunit_skip(test, "0x%lx is mapped from boot: hot-remove never empties its tables",
+		kunit_skip(test,
+			   "0x%lx is mapped from boot: no room for a synthetic range, and boot memory keeps its tables in use",
 			   addr);
 	if (!populated)
 		kunit_skip(test, "vmemmap_populate() failed: no teardown to check");
