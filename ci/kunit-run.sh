@@ -32,6 +32,7 @@ run=${1:?usage: ci/kunit-run.sh [--build-only] RUN}
 prog=kunit-run
 . "$top/ci/run-common.sh"
 . "$top/ci/series.sh"
+. "$top/ci/kunit-py.sh"
 
 if [ -n "${KDIR:-}" ]; then
 	# One set of build folders per foreign tree.
@@ -71,42 +72,6 @@ else
 	mode=exec
 fi
 
-# A line every 30 s while kunit.py runs, so that a build of several minutes
-# does not look hung: elapsed time and the objects compiled so far.
-stamp="$out/.hotremove-start"
-progress() {
-	local t0=$SECONDS n nap
-
-	trap 'kill $nap 2>/dev/null; exit 0' TERM
-	while :; do
-		sleep 30 &
-		nap=$!
-		wait $nap
-		n=$(find "$out" -name '*.o' -newer "$stamp" 2>/dev/null | wc -l)
-		echo "kunit-run: $name: $1, $((SECONDS - t0)) s, $n objects compiled"
-	done
-}
-
-# Run kunit.py in its own process group (an interrupted run leaves no QEMU
-# behind), with progress lines; its output goes to the file $1.
-kunit_py() {
-	local log=$1 pid ticker rc
-
-	shift
-	touch "$stamp"
-	setsid "$tree/tools/testing/kunit/kunit.py" "$@" >"$log" 2>&1 &
-	pid=$!
-	progress "kunit.py $1" &
-	ticker=$!
-	trap 'kill $ticker 2>/dev/null; kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
-	wait $pid
-	rc=$?
-	trap - INT TERM
-	kill $ticker 2>/dev/null
-	wait $ticker 2>/dev/null
-	return $rc
-}
-
 if [ -n "$build_only" ]; then
 	[ "$mode" = run ] || exit 0
 	args=(--build_dir="$out" --qemu_config="$top/kunit/qemu/arm64-$target.py"
@@ -115,7 +80,7 @@ if [ -n "$build_only" ]; then
 		args+=(--kunitconfig="$f")
 	done
 	echo "kunit-run: $name ($kconfig$tag): kunit.py build"
-	kunit_py "$res/$name.build" build "${args[@]}" ||
+	kunit_py "$tree" "$name" "$out" "$res/$name.build" build "${args[@]}" ||
 		die "kernel build failed, see $res/$name.build"
 	echo "$key" >"$out/.hotremove-key"
 	exit 0
@@ -144,7 +109,7 @@ fi
 echo "kunit-run: $name ($kconfig$tag on -cpu $target): kunit.py $mode"
 start=$(date +%s)
 set +e
-kunit_py "$res/$name.out" "$mode" "${args[@]}"
+kunit_py "$tree" "$name" "$out" "$res/$name.out" "$mode" "${args[@]}"
 rc=$?
 set -e
 cp "$out/test.log" "$res/$name.ktap" 2>/dev/null || true

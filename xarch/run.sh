@@ -11,8 +11,8 @@
 #
 # The tree is a git worktree of build/linux at its 'base' tag, under
 # build/xarch/linux, with the suite copied to mm/.  Each boot's console log
-# is build/xarch/results/LABEL-CONFIG-N.log (LABEL: ARCH or ARCH-fixed), the
-# table is table.md there.
+# is build/xarch/results/LABEL-CONFIG-N.log (LABEL: ARCH or ARCH-fixed),
+# kunit.py's JSON LABEL-CONFIG-N.json beside it; the table is table.md there.
 #
 # Environment:
 #   XARCH_ARCHES       the architectures (default: x86_64 riscv64)
@@ -23,6 +23,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 prog=xarch
+. "$top/ci/kunit-py.sh"
 
 die() {
 	echo "$prog: error: $*" >&2
@@ -88,32 +89,7 @@ done
 export PATH="$top/build/xarch/ccache-bin:$PATH"
 export CCACHE_BASEDIR="$top"
 
-# kunit.py in its own process group, so that an interrupt leaves no QEMU.
-kunit_py() {
-	local log=$1 pid rc
-
-	shift
-	setsid "$tree/tools/testing/kunit/kunit.py" "$@" >"$log" 2>&1 &
-	pid=$!
-	trap 'kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
-	set +e
-	wait $pid
-	rc=$?
-	set -e
-	trap - INT TERM
-	return $rc
-}
-
-# A line every 30 s while a kernel builds.
-ticker() {
-	local t0=$SECONDS
-
-	while sleep 30; do
-		echo "$prog: $1: building, $((SECONDS - t0)) s, $(find "$2" -name '*.o' -newer "$2/.xarch-start" | wc -l) objects compiled"
-	done
-}
-
-rm -f "$res"/*.log "$res"/*.out "$res"/table.md
+rm -f "$res"/*.log "$res"/*.out "$res"/*.json "$res"/table.md
 for arch in $arches; do
 	kunit_arch=$arch
 	cross=()
@@ -134,18 +110,12 @@ for arch in $arches; do
 		common=(--arch="$kunit_arch" --build_dir="$out"
 			--qemu_config="$top/xarch/qemu/$arch.py")
 
-		mkdir -p "$out"
-		touch "$out/.xarch-start"
 		t0=$SECONDS
-		ticker "$label" "$out" &
-		tick=$!
-		trap 'kill $tick 2>/dev/null || true' EXIT
-		kunit_py "$res/$label.build" build "${common[@]}" "${cross[@]}" \
+		kunit_py "$tree" "$label" "$out" "$res/$label.build" build \
+			"${common[@]}" "${cross[@]}" \
 			--kunitconfig="$top/xarch/$arch.kunitconfig" --jobs="${JOBS:-$(nproc)}" ||
-			{ kill $tick; git -C "$tree" checkout -q -- arch;
+			{ git -C "$tree" checkout -q -- arch;
 			  die "the $label kernel did not build, see $res/$label.build"; }
-		kill $tick
-		trap - EXIT
 		echo "$prog: $label: kernel built in $((SECONDS - t0)) s"
 
 		declare -n configs=configs_$arch
@@ -156,7 +126,10 @@ for arch in $arches; do
 			for i in $(seq 1 "$count"); do
 				log=$res/$label-$name-$i.log
 				t0=$SECONDS
-				kunit_py "$res/$label-$name-$i.out" exec "${common[@]}" --timeout=300 \
+				# A failed case is for table.py to judge, from the JSON.
+				kunit_py "$tree" "$label" "$out" "$res/$label-$name-$i.out" \
+					exec "${common[@]}" --timeout=300 \
+					--json="$res/$label-$name-$i.json" \
 					${args:+--kernel_args="$args"} || true
 				cp "$out/test.log" "$log" 2>/dev/null || : >"$log"
 				summary=$(grep -E "Testing complete|ERROR" "$res/$label-$name-$i.out" |

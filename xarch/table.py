@@ -2,27 +2,33 @@
 # SPDX-License-Identifier: GPL-2.0
 """The hr_xarch table: page-table pages hot-remove shares with other regions.
 
-Reads the console logs make xarch keeps (RESULTS/LABEL-CONFIG-N.log), each
-with the suite's "xarch: key=value ..." lines and its KTAP results, and
-prints one Markdown table per architecture: for each configuration, each
+Reads what make xarch keeps of each boot: the console log
+(RESULTS/LABEL-CONFIG-N.log) for the suite's "xarch: key=value ..." lines
+and for kernel reports (ci/logscan.py), and kunit.py's JSON beside it for
+the cases' results.  Prints one Markdown table per architecture: for each configuration, each
 end of the direct map and vmemmap hot-remove can reach and each level where
 the table there also maps another region or space outside the region, what
 it maps and what the teardown did to it, over all boots of that
 configuration ("foreign entries": its entries in use outside the region).
 Kernels with the proposed fixes (LABEL ARCH-fixed) get their own table.
 
-Exits 1 if a boot has no results or lacks a case, a fixed kernel fails a
-case, or a base kernel fails a case its architecture has no fix for, or
+Exits 1 if a boot has no results, lacks a case or has a kernel report, a
+fixed kernel fails a case, or a base kernel fails a case its architecture has no fix for, or
 fails none where it has one.
 """
 
 import collections
+import json
 import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'ci'))
+import logscan  # noqa: E402
+
 PAIR = re.compile(r'(\w+)=("[^"]*"|\S+)')
-RESULT = re.compile(r'^\s*(ok|not ok) \d+ (.*?)(?:\s+#\s*(SKIP).*)?$')
+STATUS = {'PASS': 'pass', 'SKIP': 'skip'}
 BOUNDARIES = ('direct map, lowest address', 'direct map, highest address',
               'vmemmap, lowest address', 'vmemmap, highest address')
 # Every boot must report each of these, so that a lost case shows.
@@ -35,34 +41,45 @@ def pairs(line):
     return {k: v.strip('"') for k, v in PAIR.findall(line)}
 
 
+def leaves(group):
+    """Yield (name, status) for every case of a kunit.py JSON group."""
+    for case in group.get('test_cases', []):
+        yield case['name'], case['status']
+    for sub in group.get('sub_groups', []):
+        yield from leaves(sub)
+
+
 def read_boot(path):
-    """The suite's findings and its case results in one console log."""
+    """The suite's findings, its case results and kernel reports of a boot."""
     boot = {'regions': {}, 'tables': [], 'results': collections.Counter(),
-            'mode': None, 'failed': [], 'cases': set()}
+            'mode': None, 'failed': [], 'cases': set(), 'reports': []}
     with open(path, errors='replace') as f:
-        for line in f:
-            if 'xarch: ' in line:
-                p = pairs(line.split('xarch: ', 1)[1])
-                if 'region' in p:
-                    boot['regions'][p['region']] = (int(p['start'], 16),
-                                                    int(p['end'], 16))
-                elif 'level' in p and 'boundary' in p:
-                    boot['tables'].append(p)
-                if 'mode' in p:
-                    boot['mode'] = p['mode']
-                continue
-            m = RESULT.match(line)
-            # Count the cases, not the suite or the parameterised test.
-            if not m or m.group(2) in ('hr_xarch', 'hr_xarch_shared_test'):
-                continue
-            boot['cases'].add(m.group(2))
-            if m.group(3):
-                boot['results']['skip'] += 1
-            elif m.group(1) == 'ok':
-                boot['results']['pass'] += 1
-            else:
-                boot['results']['fail'] += 1
-                boot['failed'].append(m.group(2))
+        lines = f.readlines()
+    for line in lines:
+        if 'xarch: ' not in line:
+            continue
+        p = pairs(line.split('xarch: ', 1)[1])
+        if 'region' in p:
+            boot['regions'][p['region']] = (int(p['start'], 16),
+                                            int(p['end'], 16))
+        elif 'level' in p and 'boundary' in p:
+            boot['tables'].append(p)
+        if 'mode' in p:
+            boot['mode'] = p['mode']
+    boot['reports'] = logscan.scan(lines)
+    try:
+        with open(path[:-len('.log')] + '.json') as f:
+            results = list(leaves(json.load(f)))
+    except (OSError, ValueError):
+        results = []
+    for name, status in results:
+        # The parameterised test is a group of its own cases.
+        if name == 'hr_xarch_shared_test':
+            continue
+        boot['cases'].add(name)
+        boot['results'][STATUS.get(status, 'fail')] += 1
+        if status not in STATUS:
+            boot['failed'].append(name)
     return boot
 
 
@@ -92,15 +109,20 @@ def main():
     res = sys.argv[1]
     runs = collections.defaultdict(list)     # (arch, config) -> boots
     missing = []
+    fixed = set()       # the architectures booted with their fixes
     for name in sorted(os.listdir(res)):
         m = re.match(r'(x86_64(?:-fixed)?|riscv64(?:-fixed)?)-(.+)-(\d+)\.log$',
                      name)
         if not m:
             continue
+        if m.group(1).endswith('-fixed'):
+            fixed.add(m.group(1)[:-len('-fixed')])
         boot = read_boot(os.path.join(res, name))
         if not boot['mode'] or not boot['tables']:
             missing.append(f'{name}: no hr_xarch results (did the kernel boot?)')
             continue
+        for kind, n, line in boot['reports']:
+            missing.append(f'{name}:{n}: kernel {kind}: {line.strip()}')
         if boot['cases'] != CASES:
             missing.append(f'{name}: cases missing: '
                            f'{", ".join(sorted(CASES - boot["cases"]))}; '
@@ -178,7 +200,7 @@ def main():
         cases = sorted(set(failed[arch]))
         if arch.endswith('-fixed'):
             errors += [f'error: {arch}: fails with the fixes: {c}' for c in cases]
-        elif arch + '-fixed' in labels:
+        elif arch in fixed:
             for c in cases:
                 print(f'finding: {arch}: {c} (xarch/patches/{arch} fixes it)')
             if not cases:
