@@ -26,7 +26,7 @@ die() {
 n=${#series_patches[@]}
 [ "$n" -gt 0 ] || die "series $series holds no patch"
 # Another series (SERIES) logs to build/bisect-SERIES.
-log="$top/build/bisect${series_prefix:+-${series_prefix%-}}"
+log="$top/build/bisect${series_prefix:+-$series}"
 rm -rf "$log"
 mkdir -p "$log"
 

@@ -65,6 +65,10 @@ rodata-on-memmap) guest_args="rodata=on memory_hotplug.memmap_on_memory=force" ;
 *) die "SELFTEST_GUEST=$SELFTEST_GUEST is not a guest: use default, rodata-on, memmap-on-memory or rodata-on-memmap" ;;
 esac
 [ "${SELFTEST_GUEST:-default}" = default ] || guest_prefix=$SELFTEST_GUEST-
+# A caller that names the results itself (coverage, mutants) boots only the
+# default guest: its names carry no variant.
+[ -z "$guest_prefix" ] || [ -z "${name:-}" ] ||
+	die "SELFTEST_GUEST=$SELFTEST_GUEST applies to 'make selftests' and 'make test' only: run without it"
 
 if [ -z "$out" ]; then
 	if [ -n "${KDIR:-}" ]; then

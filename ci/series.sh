@@ -42,9 +42,3 @@ upstream | upstream-fixes)
 	exit 1
 	;;
 esac
-
-# The scripts that only make sense on our own series call this.
-series_ours_only() {
-	[ "$series" = ours ] ||
-		{ echo "$1: error: this target runs on our series only: run it without SERIES=$series" >&2; exit 1; }
-}

@@ -26,7 +26,8 @@ die() {
 [ -z "${KDIR:-}" ] || die "test-first walks patches/ on build/linux: run it without KDIR"
 [ -z "${DEBUG:-}" ] || die "test-first runs the plain kernels: run it without DEBUG"
 [ "${SERIES:-ours}" = ours ] || die "test-first walks our series: run it without SERIES=$SERIES"
-mapfile -t patches < <(ls "$top"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-')
+. "$top/ci/series.sh"
+patches=("${series_patches[@]}")
 [ "${#patches[@]}" -gt 0 ] || die "patches/ holds no patch"
 want=("$@")
 if [ "${#want[@]}" -eq 0 ]; then

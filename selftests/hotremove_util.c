@@ -254,6 +254,28 @@ bool hr_memmap_on_memory(void)
 	return buf[0] && buf[0] != 'N';
 }
 
+bool hr_memmap_fits(unsigned long long block)
+{
+	unsigned long long page = hr_page_size();
+	unsigned long long memmap = block / page * 64, pmd = page * (page / 8);
+	char mode[16] = "", *info, *p;
+	int order = -1;
+
+	if (memmap % pmd || memmap >= block)
+		return false;
+	hr_read("/sys/module/memory_hotplug/parameters/memmap_on_memory",
+		mode, sizeof(mode));
+	if (!strncmp(mode, "force", 5))
+		return true;
+	/* Without "force" the memmap must also be whole pageblocks. */
+	info = hr_slurp("/proc/pagetypeinfo");
+	p = info ? strstr(info, "Page block order:") : NULL;
+	if (p)
+		sscanf(p, "Page block order: %d", &order);
+	free(info);
+	return order >= 0 && memmap / page % (1ULL << order) == 0;
+}
+
 bool hr_host_plug(unsigned long long bytes)
 {
 	int fd = open("/dev/console", O_WRONLY | O_NOCTTY);

@@ -51,6 +51,12 @@ bool hr_block_zone_allowed(unsigned long long addr, const char *zone);
 
 long hr_memtotal_kb(void);
 bool hr_memmap_on_memory(void);
+/*
+ * Whether the memmap of a memory block of this size can go on the block:
+ * mhp_supports_memmap_on_memory() needs it to be whole PMDs (64-byte
+ * struct pages) and whole pageblocks, unless memmap_on_memory=force pads it.
+ */
+bool hr_memmap_fits(unsigned long long block);
 bool hr_rodata_full(void);
 /*
  * Ask the host (ci/guest.py) to set the virtio-mem device's plugged size:
