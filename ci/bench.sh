@@ -93,7 +93,7 @@ for r in "${runs[@]}"; do
 		work="$bench/$r-$kind"
 		rm -rf "$work"
 		mkdir -p "$work"
-		cp -r "$top/selftests" "$work/src"
+		"$top/ci/selftest-sources.sh" "$work/src"
 		echo "bench: $r $kind: module against $out"
 		make -C "$work/src" KSRC="$tree" KDIR="$out" install \
 			INSTALL_PATH="$work/install" >"$work/build.log" 2>&1 ||

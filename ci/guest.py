@@ -48,6 +48,7 @@ import logscan  # noqa: E402
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUEST_DONE_MARK = 'hotremove-guest: done'
 HOST_REQUEST = re.compile(rb'hotremove-host: plug (\d+)')
+QMP_TIMEOUT = 30
 
 
 class Qmp:
@@ -64,6 +65,9 @@ class Qmp:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        # A QMP command that never answers must not stop the console
+        # copy for good (QMP_TIMEOUT).
+        self.sock.settimeout(QMP_TIMEOUT)
         self.file = self.sock.makefile('rwb')
         self._reply()                   # the greeting
         self.execute('qmp_capabilities')

@@ -58,9 +58,13 @@ mkdir -p "$out" "$res"
 [ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds}
 
 # Everything that decides the kernel image, including edits made by hand
-# in build/linux since 'make tree' (git diff).  A foreign tree is always
+# in build/linux since 'make tree' (git diff), and the suite files as the
+# tree has them ('make tree' copies kunit/ there: a key from kunit/ itself
+# took an edit there for built when the kernel had the old copy).  A
+# foreign tree is always
 # rebuilt (kbuild makes that incremental): its sources are not tracked here.
-key=$({ cat "${fragments[@]}" "$top"/kunit/*.[ch] "$top/kunit/qemu/arm64-$target.py" \
+key=$({ cat "${fragments[@]}" "$tree"/arch/arm64/mm/hotremove_kunit*.[ch] \
+	"$top/kunit/qemu/arm64-$target.py" \
 	"$tree/.git/hotremove-state"; git -C "$tree" diff HEAD; } 2>/dev/null |
 	sha1sum | cut -c1-16)
 if [ -n "${KDIR:-}" ] || [ -n "${KUNIT_FORCE_BUILD:-}" ] ||

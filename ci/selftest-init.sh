@@ -40,7 +40,7 @@ else
 	cd /selftests/hotremove
 	BASE_DIR=/selftests
 	. /selftests/kselftest/runner.sh
-	run_many ./hotremove_hidden ./hotremove_virtio_mem
+	run_many ./hotremove_hidden ./hotremove_virtio_mem ./hotremove_stress.sh
 fi
 # The kernel's warnings and worse, one a line, after the KTAP.
 echo "hotremove-guest: kernel log"

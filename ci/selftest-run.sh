@@ -6,11 +6,12 @@
 #
 # The guest kernel is RUN's KUnit kernel (selftests/config is part of every
 # kernel the harness builds; ci/kunit-run.sh --build-only builds it when it
-# is missing), booted with the KUnit suites off and mem= hiding most of its
-# RAM, with a virtio-mem-pci device of one GiB that ci/guest.py plugs and
-# unplugs over QMP when the test asks.  The initramfs holds
-# Debian's arm64 busybox, the installed selftests (built against this
-# kernel) and the tree's kselftest runner.
+# is missing), booted with the built-in KUnit suites filtered out (the
+# stress suite, a module, runs when hotremove_stress.sh loads it) and mem=
+# hiding most of its RAM, with a virtio-mem-pci device of one GiB that
+# ci/guest.py plugs and unplugs over QMP when the test asks.  The initramfs
+# holds Debian's arm64 busybox, the installed selftests (built against this
+# kernel), the stress module and the tree's kselftest runner.
 #
 #   --build-dir DIR  boot the kernel built in DIR as it is (a mutant's, a
 #                    coverage kernel), instead of RUN's KUnit kernel
@@ -125,7 +126,7 @@ fi
 # guest; the checkout's selftests/ stays clean.
 rm -rf "$work"
 mkdir -p "$work"
-cp -r "$top/selftests" "$work/src"
+"$top/ci/selftest-sources.sh" "$work/src"
 echo "selftest-run: $name: build the tests against $out"
 make -C "$work/src" KSRC="$tree" KDIR="$out" install \
 	INSTALL_PATH="$work/install" >"$res/$name.build" 2>&1 ||
@@ -139,7 +140,15 @@ files=(
 	"$ins/hotremove_virtio_mem" /selftests/hotremove/hotremove_virtio_mem
 	"$ins/settings" /selftests/hotremove/settings
 	"$ins/hotremove_mod/hotremove_test.ko" /selftests/hotremove/hotremove_mod/hotremove_test.ko
+	"$ins/hotremove_stress.sh" /selftests/hotremove/hotremove_stress.sh
 )
+# The KUnit stress module, where the kernel has one (hotremove_stress.sh
+# says SKIP, which fails the run, where it has not).
+stress=$out/arch/arm64/mm/hotremove_kunit_stress.ko
+[ ! -f "$stress" ] || files+=("$stress" /selftests/hotremove/hotremove_kunit_stress.ko)
+# lib/test_vmalloc.ko, which the tests run alongside hot-plug.
+[ ! -f "$out/lib/test_vmalloc.ko" ] ||
+	files+=("$out/lib/test_vmalloc.ko" /selftests/hotremove/test_vmalloc.ko)
 guest_opts=()
 if [ -n "$gcov" ]; then
 	files+=("$top/coverage/gcda-dump.sh" /bin/gcda-dump)
@@ -154,7 +163,7 @@ rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/$name.log" \
 	--timeout "${SELFTEST_TIMEOUT:-1500}" --memory "$ram_mb" \
-	--append "$guest_args log_buf_len=4M kunit.enable=0 mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
+	--append "$guest_args log_buf_len=4M kunit.filter_glob=arm64_mm_hotremove_stress mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
 	--virtio-mem "$((vmem_mb << 20))" "${guest_opts[@]}" \
 	2>"$res/$name.problem" || rc=1
 [ -s "$res/$name.problem" ] || rm -f "$res/$name.problem"

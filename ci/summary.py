@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402
 
 MIN_CASES = 20
-SELFTEST_CASES = 14
+SELFTEST_CASES = 18
 FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*)$')
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -253,6 +253,24 @@ def load_selftests(name):
     return cases, figures, problem
 
 
+# The tests that run the real page-table readers alongside hot-plug
+# (hr_readers_begin()), and the figures that show each reader ran.
+READER_TESTS = ('hidden.add_online_offline_remove_cycles',)
+READER_FIGURES = ('ptdump_reads', 'test_vmalloc_rounds')
+
+
+def readers_problem(cases, figures):
+    """Why a passing reader test shows no reader rounds, or None."""
+    status = dict(cases)
+    for test in READER_TESTS:
+        if status.get(test) != 'PASS':
+            continue
+        for key in READER_FIGURES:
+            if int(figures.get(test, {}).get(key, '0')) < 1:
+                return f'{test}: no {key}: a page-table reader did not run'
+    return None
+
+
 def selftest_table(prefix, runs):
     """Print the selftest lines; return (passed, failed, skipped, json)."""
     passed = failed = skipped = 0
@@ -262,6 +280,7 @@ def selftest_table(prefix, runs):
           f'{"cycles":>6} {"ms/cycle":>8}  result')
     for run in runs:
         cases, figures, problem = load_selftests(prefix + 'selftests-' + run)
+        problem = problem or readers_problem(cases, figures)
         p, f, sk = counts(cases)
         passed += p
         skipped += sk

@@ -33,7 +33,7 @@ struct hr_geo {
 	const char *busy;			/* why the windows cannot be used */
 };
 
-extern struct hr_geo geo;
+extern struct hr_geo hr_geo;
 
 struct hr_table {
 	void *table;
@@ -68,6 +68,7 @@ void hr_snapshot(struct hr_snap *s, unsigned long start, unsigned long end,
 		 bool collect_pages);
 bool hr_snap_has(const struct hr_snap *s, const struct hr_table *t);
 bool hr_same_tables(const struct hr_snap *a, const struct hr_snap *b);
+bool hr_tables_live(struct hr_snap *s, unsigned long start, unsigned long end);
 void hr_count_levels(const struct hr_snap *s, unsigned int count[HR_NR_LEVELS]);
 
 enum hr_region { HR_LINEAR, HR_VMEMMAP };
@@ -105,6 +106,8 @@ void hr_set(struct hr_range *r, unsigned long start, unsigned long end);
 
 unsigned long hr_phys_off(unsigned long va);
 int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r);
+bool hr_map_remove(struct kunit *test, const struct hr_plan *p,
+		   const struct hr_range *r);
 void hr_check_shape(struct kunit *test, const struct hr_plan *p,
 		    const struct hr_range *r);
 void hr_run_plan(struct kunit *test, const struct hr_plan *p);

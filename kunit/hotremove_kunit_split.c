@@ -50,7 +50,7 @@ static unsigned long hr_split_plan(const struct hr_split_case *sc,
 	memset(p, 0, sizeof(*p));
 	if (sc->leaf < 0) {
 		ok = hr_plan_vmemmap(p, 0);
-		leaf = geo.sect_vmemmap;
+		leaf = hr_geo.sect_vmemmap;
 		/* Only 4K pages map a whole section's memmap with a PMD block. */
 		if (ok && !IS_ENABLED(CONFIG_ARM64_4K_PAGES)) {
 			p->skip = "the vmemmap is mapped with pages without 4K pages";

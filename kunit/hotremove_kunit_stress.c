@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit stress test for arm64 memory hot-remove: walkers that do not take
- * the memory hotplug lock, against hot-remove.
+ * the memory hotplug lock, against hot-remove.  A module of its own
+ * (CONFIG_ARM64_MM_HOTREMOVE_STRESS_TEST=m), like lib/test_vmalloc.c: the
+ * suite runs when it is loaded, and its results are in
+ * /sys/kernel/debug/kunit/arm64_mm_hotremove_stress/results.
  *
- * Walkers that do not take the memory hotplug lock, against hot-remove.
  * Threads map, write and verify memory in the regions next to the vmemmap
  * and the linear map while other threads populate and tear down the top of
  * the vmemmap window (and, where vmalloc ends inside the vmemmap region,
@@ -30,7 +32,7 @@
 #include <linux/hash.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
-#include <linux/memory_hotplug.h>
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
@@ -164,48 +166,31 @@ static bool hr_stress_round(struct hr_stress_arg *a, unsigned int round)
 		 * vmalloc ends inside the vmemmap region, just above its end,
 		 * next to the vmalloc thread.
 		 */
-		top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
+		top = ALIGN_DOWN(hr_geo.vmem_hi, hr_geo.sect_vmemmap);
 		if ((round & 1) && VMALLOC_END > VMEMMAP_START)
-			top = ALIGN(VMALLOC_END, geo.sect_vmemmap) + geo.sect_vmemmap;
-		r.start = top - geo.sect_vmemmap;
+			top = ALIGN(VMALLOC_END, hr_geo.sect_vmemmap) + hr_geo.sect_vmemmap;
+		r.start = top - hr_geo.sect_vmemmap;
 		r.end = top;
-		mem_hotplug_begin();
-		ok = !hr_map(st->test, &p, &r);
-		vmemmap_free(r.start, r.end, NULL);
-		mem_hotplug_done();
+		ok = hr_map_remove(st->test, &p, &r);
 		break;
 	}
 	case HR_ST_LINEAR: {
 		struct hr_plan p = { .region = HR_LINEAR };
 		struct hr_range r;
 
-		top = ALIGN_DOWN(geo.lin_hi, PMD_SIZE);
+		top = ALIGN_DOWN(hr_geo.lin_hi, PMD_SIZE);
 		r.start = top - PMD_SIZE;
 		r.end = top;
-		mem_hotplug_begin();
-		ok = !hr_map(st->test, &p, &r);
-		__remove_pgd_mapping(swapper_pg_dir, r.start, PMD_SIZE);
-		mem_hotplug_done();
+		ok = hr_map_remove(st->test, &p, &r);
 		break;
 	}
-	case HR_ST_READER: {
-		unsigned int i;
-
+	case HR_ST_READER:
 		/*
 		 * What ptdump_walk_pgd() holds while it walks: no table it
 		 * meets may be a freed page.
 		 */
-		get_online_mems();
-		hr_snapshot(st->snap, lo, FIXADDR_TOP, false);
-		for (i = 0; i < st->snap->nr_tables; i++) {
-			struct page *page = virt_to_page(st->snap->tables[i].table);
-
-			if (PageBuddy(page) || !page_ref_count(page))
-				ok = false;
-		}
-		put_online_mems();
+		ok = hr_tables_live(st->snap, lo, FIXADDR_TOP);
 		break;
-	}
 	default:
 		break;
 	}
@@ -246,8 +231,8 @@ static void hr_stress_test(struct kunit *test)
 	if (st->snap->nr_leaves)
 		kunit_skip(test, "the top of PCI I/O space is in use");
 	/* The linear map thread aliases RAM below the top of its window. */
-	KUNIT_ASSERT_LE(test, hr_phys_off(ALIGN_DOWN(geo.lin_hi, PMD_SIZE) - PMD_SIZE) +
-			PMD_SIZE, (unsigned long)geo.alias_size);
+	KUNIT_ASSERT_LE(test, hr_phys_off(ALIGN_DOWN(hr_geo.lin_hi, PMD_SIZE) - PMD_SIZE) +
+			PMD_SIZE, (unsigned long)hr_geo.alias_size);
 	st->test = test;
 	init_completion(&st->done);
 
@@ -291,3 +276,7 @@ static struct kunit_suite hr_stress_suite = {
 };
 
 kunit_test_suite(hr_stress_suite);
+
+MODULE_DESCRIPTION("Stress test for arm64 memory hot-remove against vmalloc and ioremap");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -100,10 +100,10 @@ static void hr_subsect_test(struct kunit *test)
 		kunit_skip(test,
 			   "a subsection's memmap is %zu KiB, whole %lu KiB pages: no vmemmap page is shared",
 			   memmap >> 10, PAGE_SIZE >> 10);
-	if (sc->altmap && !geo.hidden_size)
+	if (sc->altmap && !hr_geo.hidden_size)
 		kunit_skip(test,
 			   "no RAM hidden with mem= for the altmaps: boot with mem= below the RAM size");
-	phys = sc->altmap ? geo.hidden_start :
+	phys = sc->altmap ? hr_geo.hidden_start :
 			    hr_unused_phys(PAGES_PER_SECTION << PAGE_SHIFT);
 	pfn[0] = PHYS_PFN(phys);
 	pfn[1] = pfn[0] + nr;

@@ -168,8 +168,8 @@ static void hr_altmap_test(struct kunit *test)
 {
 	const unsigned int *part = test->param_value;
 	struct hr_case_ctx *c = test->priv;
-	unsigned long sv = geo.sect_vmemmap;
-	unsigned long v = ALIGN(geo.vmem_lo, 8 * sv), end = v + sv / *part;
+	unsigned long sv = hr_geo.sect_vmemmap;
+	unsigned long v = ALIGN(hr_geo.vmem_lo, 8 * sv), end = v + sv / *part;
 	unsigned int order = get_order(sv), i, nr = 1U << order, outside = 0;
 	bool untouched = true;
 	struct page *chunk = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
@@ -396,14 +396,14 @@ static unsigned int hr_check_shared(struct kunit *test, const char *region,
 	unsigned int shared = 0, lvl, e, o;
 
 	for (lvl = HR_PTE; lvl < HR_NR_LEVELS; lvl++) {
-		if (!geo.real[lvl])
+		if (!hr_geo.real[lvl])
 			continue;
 		for (e = 0; e < ARRAY_SIZE(ends); e++) {
-			unsigned long first = ALIGN_DOWN(ends[e], geo.span[lvl]);
-			unsigned long last = first + (geo.span[lvl] - 1);
+			unsigned long first = ALIGN_DOWN(ends[e], hr_geo.span[lvl]);
+			unsigned long last = first + (hr_geo.span[lvl] - 1);
 			bool inside = first >= floor && last <= ceiling - 1;
 
-			if (e && first == ALIGN_DOWN(lo, geo.span[lvl]))
+			if (e && first == ALIGN_DOWN(lo, hr_geo.span[lvl]))
 				break;	/* one table covers both ends */
 			for (o = 0; o < nr_others; o++) {
 				if (others[o].start >= others[o].end ||
@@ -445,8 +445,8 @@ static void hr_shared_test(struct kunit *test)
 		{ "KASAN shadow", KASAN_SHADOW_START, KASAN_SHADOW_END },
 #endif
 	};
-	unsigned long top = ALIGN_DOWN(geo.vmem_hi, geo.sect_vmemmap);
-	struct hr_range r = { top - geo.sect_vmemmap, top };
+	unsigned long top = ALIGN_DOWN(hr_geo.vmem_hi, hr_geo.sect_vmemmap);
+	struct hr_range r = { top - hr_geo.sect_vmemmap, top };
 	struct hr_plan p = { .region = HR_VMEMMAP };
 	/*
 	 * The rule as it should hold: where vmalloc ends inside the vmemmap
@@ -475,7 +475,7 @@ static void hr_shared_test(struct kunit *test)
 	hr_snapshot(&c->before, r.start, r.end, false);
 	KUNIT_ASSERT_EQ(test, c->before.nr_leaves, 0UL);
 	/* Up to the fixmap: text patching may use its slots meanwhile. */
-	hr_snapshot(&c->probe, geo.vmem_hi, FIXADDR_TOT_START, false);
+	hr_snapshot(&c->probe, hr_geo.vmem_hi, FIXADDR_TOT_START, false);
 	KUNIT_ASSERT_EQ(test, hr_map(test, &p, &r), 0);
 	vmemmap_free(r.start, r.end, NULL);
 	hr_snapshot(&c->after, r.start, r.end, false);
@@ -483,7 +483,7 @@ static void hr_shared_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, hr_same_tables(&c->before, &c->after),
 			      "tables at the top of the vmemmap changed: %u before, %u after",
 			      c->before.nr_tables, c->after.nr_tables);
-	hr_snapshot(&c->after, geo.vmem_hi, FIXADDR_TOT_START, false);
+	hr_snapshot(&c->after, hr_geo.vmem_hi, FIXADDR_TOT_START, false);
 	KUNIT_EXPECT_EQ_MSG(test, c->after.leaf_hash, c->probe.leaf_hash,
 			    "mappings above the vmemmap changed");
 	KUNIT_EXPECT_TRUE(test, hr_same_tables(&c->probe, &c->after));
@@ -563,8 +563,8 @@ static void hr_ptdump_lock_test(struct kunit *test)
 	init_completion(&d->held);
 	init_completion(&d->release);
 	init_completion(&d->walked);
-	d->range[0].start = geo.lin_hi - PMD_SIZE;
-	d->range[0].end = geo.lin_hi;
+	d->range[0].start = hr_geo.lin_hi - PMD_SIZE;
+	d->range[0].end = hr_geo.lin_hi;
 	d->st.range = d->range;
 	d->st.note_page_pte = hr_note_pte;
 	d->st.note_page_pmd = hr_note_pmd;
@@ -610,33 +610,33 @@ static void hr_config_test(struct kunit *test)
 
 	kunit_info(test,
 		   "page_size=%luK va_bits=%d vabits_actual=%llu levels=%d\n",
-		   PAGE_SIZE >> 10, VA_BITS, (u64)vabits_actual, geo.levels);
+		   PAGE_SIZE >> 10, VA_BITS, (u64)vabits_actual, hr_geo.levels);
 	for (lvl = 0; lvl < HR_NR_LEVELS; lvl++)
-		if (geo.real[lvl])
+		if (hr_geo.real[lvl])
 			kunit_info(test, "%s table spans %lu MiB\n",
-				   hr_level_name[lvl], geo.span[lvl] >> 20);
+				   hr_level_name[lvl], hr_geo.span[lvl] >> 20);
 	kunit_info(test, "linear window [%lx, %lx) vmemmap window [%lx, %lx)\n",
-		   geo.lin_lo, geo.lin_hi, geo.vmem_lo, geo.vmem_hi);
-	if (geo.hidden_size)
+		   hr_geo.lin_lo, hr_geo.lin_hi, hr_geo.vmem_lo, hr_geo.vmem_hi);
+	if (hr_geo.hidden_size)
 		kunit_info(test, "RAM hidden with mem=: [%llx, %llx)\n",
-			   (u64)geo.hidden_start,
-			   (u64)(geo.hidden_start + geo.hidden_size));
+			   (u64)hr_geo.hidden_start,
+			   (u64)(hr_geo.hidden_start + hr_geo.hidden_size));
 	else
 		kunit_info(test, "no RAM hidden with mem=\n");
 
 	KUNIT_EXPECT_EQ(test, PAGE_SIZE, 1UL << PAGE_SHIFT);
 	KUNIT_EXPECT_TRUE(test,
 			  vabits_actual == VA_BITS || vabits_actual == VA_BITS_MIN);
-	KUNIT_EXPECT_GE(test, geo.levels, 2);
-	KUNIT_EXPECT_LE(test, geo.levels, CONFIG_PGTABLE_LEVELS);
+	KUNIT_EXPECT_GE(test, hr_geo.levels, 2);
+	KUNIT_EXPECT_LE(test, hr_geo.levels, CONFIG_PGTABLE_LEVELS);
 	/* A kernel that fell back from 52 bits runs with fewer levels. */
 	if (vabits_actual == VA_BITS)
-		KUNIT_EXPECT_EQ(test, geo.levels, CONFIG_PGTABLE_LEVELS);
-	KUNIT_EXPECT_LT(test, geo.lin_lo, geo.lin_hi);
-	KUNIT_EXPECT_LT(test, geo.vmem_lo, geo.vmem_hi);
+		KUNIT_EXPECT_EQ(test, hr_geo.levels, CONFIG_PGTABLE_LEVELS);
+	KUNIT_EXPECT_LT(test, hr_geo.lin_lo, hr_geo.lin_hi);
+	KUNIT_EXPECT_LT(test, hr_geo.vmem_lo, hr_geo.vmem_hi);
 
 	snprintf(have, sizeof(have), "%luK:%d:%llu:%d", PAGE_SIZE >> 10,
-		 VA_BITS, (u64)vabits_actual, geo.levels);
+		 VA_BITS, (u64)vabits_actual, hr_geo.levels);
 	if (hr_geometry)
 		KUNIT_EXPECT_STREQ_MSG(test, have, hr_geometry,
 				       "this run must have another geometry");

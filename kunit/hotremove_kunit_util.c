@@ -18,6 +18,7 @@
  * memory that is not RAM.  Cases that hot-add memory use RAM that mem= hid
  * from the kernel, and skip with the reason when there is none.
  */
+#include <kunit/visibility.h>
 #include <linux/hash.h>
 #include <linux/memblock.h>
 #include <linux/memory.h>
@@ -37,7 +38,8 @@ const char * const hr_level_name[HR_NR_LEVELS] = {
 	"pte", "pmd", "pud", "p4d",
 };
 
-struct hr_geo geo;
+struct hr_geo hr_geo;
+EXPORT_SYMBOL_IF_KUNIT(hr_geo);
 
 static void hr_record_table(struct hr_snap *s, void *entry,
 			    unsigned long base, enum hr_level level)
@@ -63,9 +65,9 @@ static void hr_record_leaf(struct hr_snap *s, enum hr_level level,
 
 	/* Leaves come in address order: a table is new if its base is. */
 	for (l = level; l < HR_NR_LEVELS; l++) {
-		unsigned long base = ALIGN_DOWN(addr, geo.span[l]);
+		unsigned long base = ALIGN_DOWN(addr, hr_geo.span[l]);
 
-		if (!geo.real[l] || s->last_need[l] == base)
+		if (!hr_geo.real[l] || s->last_need[l] == base)
 			continue;
 		s->last_need[l] = base;
 		if (s->nr_need == HR_MAX_TABLES) {
@@ -116,7 +118,7 @@ static void hr_walk_pmd(struct hr_snap *s, pud_t *pudp, unsigned long addr,
 {
 	unsigned long next;
 
-	if (geo.real[HR_PMD])
+	if (hr_geo.real[HR_PMD])
 		hr_record_table(s, pmd_offset(pudp, addr), addr & PUD_MASK,
 				HR_PMD);
 	do {
@@ -140,7 +142,7 @@ static void hr_walk_pud(struct hr_snap *s, p4d_t *p4dp, unsigned long addr,
 {
 	unsigned long next;
 
-	if (geo.real[HR_PUD])
+	if (hr_geo.real[HR_PUD])
 		hr_record_table(s, pud_offset(p4dp, addr), addr & P4D_MASK,
 				HR_PUD);
 	do {
@@ -164,7 +166,7 @@ static void hr_walk_p4d(struct hr_snap *s, pgd_t *pgdp, unsigned long addr,
 {
 	unsigned long next;
 
-	if (geo.real[HR_P4D])
+	if (hr_geo.real[HR_P4D])
 		hr_record_table(s, p4d_offset(pgdp, addr), addr & PGDIR_MASK,
 				HR_P4D);
 	do {
@@ -196,6 +198,7 @@ void hr_snapshot(struct hr_snap *s, unsigned long start, unsigned long end,
 		hr_walk_p4d(s, pgdp, addr, next);
 	} while (addr = next, addr < end);
 }
+EXPORT_SYMBOL_IF_KUNIT(hr_snapshot);
 
 bool hr_snap_has(const struct hr_snap *s, const struct hr_table *t)
 {
@@ -248,6 +251,7 @@ unsigned long hr_phys_off(unsigned long va)
 {
 	return va & (HR_ALIAS_ALIGN - 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(hr_phys_off);
 
 /* Map r the way the case's region is mapped by hot-add. */
 int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r)
@@ -256,15 +260,15 @@ int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r
 	int ret;
 
 	if (p->region == HR_LINEAR) {
-		if (hr_phys_off(r->start) + (r->end - r->start) > geo.alias_size) {
+		if (hr_phys_off(r->start) + (r->end - r->start) > hr_geo.alias_size) {
 			kunit_skip(test,
 				   "needs %lu MiB of RAM to alias block mappings, have %llu: boot with -m 2048",
 				   (hr_phys_off(r->start) + r->end - r->start) >> 20,
-				   (u64)geo.alias_size >> 20);
+				   (u64)hr_geo.alias_size >> 20);
 			return -ENOMEM;
 		}
 		__create_pgd_mapping(swapper_pg_dir,
-				     geo.alias_base + hr_phys_off(r->start),
+				     hr_geo.alias_base + hr_phys_off(r->start),
 				     r->start, r->end - r->start, PAGE_KERNEL_RO,
 				     __pgd_pgtable_alloc,
 				     NO_EXEC_MAPPINGS | p->map_flags);
@@ -273,7 +277,7 @@ int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r
 
 	/* vmemmap_populate() takes at most one section at a time. */
 	for (addr = r->start; addr < r->end; ) {
-		unsigned long next = min(ALIGN(addr + 1, geo.sect_vmemmap), r->end);
+		unsigned long next = min(ALIGN(addr + 1, hr_geo.sect_vmemmap), r->end);
 
 		ret = vmemmap_populate(addr, next, numa_mem_id(), NULL);
 		if (ret)
@@ -299,12 +303,54 @@ static void hr_teardown(const struct hr_plan *p)
 	}
 }
 
+/*
+ * Map @r and tear it down again under the memory hotplug lock, as hot-add
+ * and hot-remove do; false if it could not be mapped.
+ */
+bool hr_map_remove(struct kunit *test, const struct hr_plan *p,
+		   const struct hr_range *r)
+{
+	bool ok;
+
+	mem_hotplug_begin();
+	ok = !hr_map(test, p, r);
+	if (p->region == HR_LINEAR)
+		__remove_pgd_mapping(swapper_pg_dir, r->start, r->end - r->start);
+	else
+		vmemmap_free(r->start, r->end, NULL);
+	mem_hotplug_done();
+	return ok;
+}
+EXPORT_SYMBOL_IF_KUNIT(hr_map_remove);
+
+/*
+ * Walk [@start, @end) into @s holding what ptdump_walk_pgd() holds,
+ * get_online_mems(); false if a table it meets is a free page.
+ */
+bool hr_tables_live(struct hr_snap *s, unsigned long start, unsigned long end)
+{
+	bool ok = true;
+	unsigned int i;
+
+	get_online_mems();
+	hr_snapshot(s, start, end, false);
+	for (i = 0; i < s->nr_tables; i++) {
+		struct page *page = virt_to_page(s->tables[i].table);
+
+		if (PageBuddy(page) || !page_ref_count(page))
+			ok = false;
+	}
+	put_online_mems();
+	return ok;
+}
+EXPORT_SYMBOL_IF_KUNIT(hr_tables_live);
+
 /* Remove whatever a case left in the windows, whatever happened to it. */
 static void hr_clean_windows(void)
 {
-	unmap_hotplug_range(geo.lin_lo, geo.lin_hi, false, NULL);
-	free_empty_tables(geo.lin_lo, geo.lin_hi, PAGE_OFFSET, PAGE_END);
-	vmemmap_free(geo.vmem_lo, geo.vmem_hi, NULL);
+	unmap_hotplug_range(hr_geo.lin_lo, hr_geo.lin_hi, false, NULL);
+	free_empty_tables(hr_geo.lin_lo, hr_geo.lin_hi, PAGE_OFFSET, PAGE_END);
+	vmemmap_free(hr_geo.vmem_lo, hr_geo.vmem_hi, NULL);
 }
 
 void hr_get(struct hr_case_ctx *c, struct page *page)
@@ -473,7 +519,7 @@ void hr_run_plan(struct kunit *test, const struct hr_plan *p)
 			hr_get(c, virt_to_page(c->mapped.tables[i].table));
 	/* The first page of RAM the case mapped: its teardown must not free it. */
 	if (p->region == HR_LINEAR && p->map[0].start != p->map[0].end) {
-		alias_page = phys_to_page(geo.alias_base +
+		alias_page = phys_to_page(hr_geo.alias_base +
 					  hr_phys_off(p->map[0].start));
 		alias_refs = page_ref_count(alias_page);
 	}
@@ -512,7 +558,7 @@ void hr_run_plan(struct kunit *test, const struct hr_plan *p)
 	 */
 	for (i = 0; i < c->mapped.nr_need; i++) {
 		const struct hr_table *t = &c->mapped.need[i];
-		unsigned long end = t->base + geo.span[t->level];
+		unsigned long end = t->base + hr_geo.span[t->level];
 
 		if (hr_snap_maps(&c->before, t))
 			continue;
@@ -532,7 +578,7 @@ void hr_run_plan(struct kunit *test, const struct hr_plan *p)
 
 	for (i = 0; i < c->mapped.nr_tables; i++) {
 		const struct hr_table *t = &c->mapped.tables[i];
-		unsigned long end = t->base + geo.span[t->level];
+		unsigned long end = t->base + hr_geo.span[t->level];
 		bool inside = t->base >= floor && end - 1 <= ceiling - 1;
 		bool present = hr_snap_has(&c->after, t);
 		int refs = page_ref_count(virt_to_page(t->table));
@@ -613,12 +659,12 @@ void hr_set(struct hr_range *r, unsigned long start, unsigned long end)
 /* A PTE-table-aligned address in the linear window, with fresh tables above. */
 static unsigned long hr_lin_anchor(void)
 {
-	return geo.lin_hi - 4 * PMD_SIZE;
+	return hr_geo.lin_hi - 4 * PMD_SIZE;
 }
 
 static bool hr_lin_ok(struct hr_plan *p, unsigned long start)
 {
-	if (start >= geo.lin_lo)
+	if (start >= hr_geo.lin_lo)
 		return true;
 	p->skip = "the range starts below the unused top of the linear map";
 	return false;
@@ -626,7 +672,7 @@ static bool hr_lin_ok(struct hr_plan *p, unsigned long start)
 
 static bool hr_no_level(struct hr_plan *p, int lvl)
 {
-	if (geo.real[lvl])
+	if (hr_geo.real[lvl])
 		return false;
 	p->skip = lvl == HR_PMD ? "no pmd level: two levels" :
 		  lvl == HR_PUD ? "no pud level at run time" :
@@ -672,7 +718,7 @@ bool hr_plan_linear(struct hr_plan *p, int arg)
 		return true;
 	case 5:
 		return hr_lin_pages(p, "linear: ceiling of the linear map",
-				    geo.lin_hi - 4 * HR_P, geo.lin_hi);
+				    hr_geo.lin_hi - 4 * HR_P, hr_geo.lin_hi);
 	case 6:
 		/* A failed hot-add: pieces mapped, one pte table never allocated. */
 		hr_lin_pages(p, "linear: partially populated range", a,
@@ -689,24 +735,24 @@ bool hr_plan_linear(struct hr_plan *p, int arg)
 	case 8:
 		/* What hot-add of one section builds with rodata=full. */
 		sect = 1UL << SECTION_SIZE_BITS;
-		b = ALIGN_DOWN(geo.lin_hi - 2 * sect, sect);
+		b = ALIGN_DOWN(hr_geo.lin_hi - 2 * sect, sect);
 		return hr_lin_pages(p, "linear: one memory section", b,
 				    b + sect);
 	case 9 ... 11:
 		/* Straddle the boundary between two tables of one level. */
 		lvl = HR_PMD + (arg - 9);
-		b = ALIGN_DOWN(geo.lin_hi, geo.span[lvl]) - geo.span[lvl];
+		b = ALIGN_DOWN(hr_geo.lin_hi, hr_geo.span[lvl]) - hr_geo.span[lvl];
 		hr_lin_pages(p, "", b - 2 * HR_P, b + 2 * HR_P);
 		snprintf(p->desc, sizeof(p->desc),
 			 "linear: straddles two %s tables", hr_level_name[lvl]);
 		if (hr_no_level(p, lvl))
 			return false;
-		if (b - 2 * HR_P >= geo.lin_lo && b - 2 * HR_P < b)
+		if (b - 2 * HR_P >= hr_geo.lin_lo && b - 2 * HR_P < b)
 			return true;
 		p->skip = "a table of that level is larger than the unused linear map";
 		return false;
 	case 12:
-		b = geo.lin_hi - 2 * PMD_SIZE;
+		b = hr_geo.lin_hi - 2 * PMD_SIZE;
 		return hr_lin_pages(p, "linear: straddles two pte tables",
 				    b - 2 * HR_P, b + 2 * HR_P);
 	}
@@ -730,11 +776,11 @@ static bool hr_lin_blocks(struct hr_plan *p, const char *desc,
 bool hr_plan_block(struct hr_plan *p, int arg)
 {
 	/* 1G aligned and below the ceiling: every block size fits here. */
-	unsigned long a = ALIGN_DOWN(geo.lin_hi - 3 * (unsigned long)SZ_1G,
+	unsigned long a = ALIGN_DOWN(hr_geo.lin_hi - 3 * (unsigned long)SZ_1G,
 				     SZ_1G);
 
 	if (PMD_SIZE > SZ_1G)
-		a = ALIGN_DOWN(geo.lin_hi - 3 * PMD_SIZE, PMD_SIZE);
+		a = ALIGN_DOWN(hr_geo.lin_hi - 3 * PMD_SIZE, PMD_SIZE);
 
 	switch (arg) {
 	case 0:
@@ -785,7 +831,7 @@ static bool hr_vmem(struct hr_plan *p, const char *desc, unsigned long start,
 	hr_set(&p->map[0], start, end);
 	hr_set(&p->remove, start, end);
 	snprintf(p->desc, sizeof(p->desc), "%s", desc);
-	if (start >= geo.vmem_lo && end <= geo.vmem_hi)
+	if (start >= hr_geo.vmem_lo && end <= hr_geo.vmem_hi)
 		return true;
 	p->skip = "the range lies outside the unused part of the vmemmap";
 	return false;
@@ -793,8 +839,8 @@ static bool hr_vmem(struct hr_plan *p, const char *desc, unsigned long start,
 
 bool hr_plan_vmemmap(struct hr_plan *p, int arg)
 {
-	unsigned long sv = geo.sect_vmemmap;
-	unsigned long v = ALIGN(geo.vmem_lo, 8 * sv), b, span;
+	unsigned long sv = hr_geo.sect_vmemmap;
+	unsigned long v = ALIGN(hr_geo.vmem_lo, 8 * sv), b, span;
 
 	switch (arg) {
 	case 0:
@@ -808,7 +854,7 @@ bool hr_plan_vmemmap(struct hr_plan *p, int arg)
 		return true;
 	case 3:
 		return hr_vmem(p, "vmemmap: section at the ceiling",
-			       geo.vmem_hi - sv, geo.vmem_hi);
+			       hr_geo.vmem_hi - sv, hr_geo.vmem_hi);
 	case 4:
 		hr_vmem(p, "vmemmap: partially populated section", v, v + sv);
 		hr_set(&p->map[0], v, v + sv / 4);
@@ -821,7 +867,7 @@ bool hr_plan_vmemmap(struct hr_plan *p, int arg)
 		if (!hr_vmem(p, "vmemmap: sections straddle two tables",
 			     b - sv, b + sv))
 			return false;
-		if (b + 4 * sv <= geo.vmem_hi)
+		if (b + 4 * sv <= hr_geo.vmem_hi)
 			return true;
 		p->skip = "no table boundary inside the unused part of the vmemmap";
 		return false;
@@ -858,11 +904,11 @@ bool hr_plan_index(struct hr_plan *p, int arg)
 		 hr_level_name[lvl], what[kind]);
 	if (hr_no_level(p, lvl))
 		return false;
-	span = geo.span[lvl];
-	entry = lvl == HR_PTE ? HR_P : geo.span[lvl - 1];
+	span = hr_geo.span[lvl];
+	entry = lvl == HR_PTE ? HR_P : hr_geo.span[lvl - 1];
 	nr = span / entry;
-	t = ALIGN_DOWN(geo.lin_hi, span) - span;
-	if (t < geo.lin_lo || t >= geo.lin_hi) {
+	t = ALIGN_DOWN(hr_geo.lin_hi, span) - span;
+	if (t < hr_geo.lin_lo || t >= hr_geo.lin_hi) {
 		p->skip = "a table of that level is larger than the unused linear map";
 		return false;
 	}
@@ -919,9 +965,9 @@ bool hr_plan_limits(struct hr_plan *p, int arg)
 			 hr_level_name[lvl]);
 	if (hr_no_level(p, lvl))
 		return false;
-	below = lvl == HR_PTE ? 4 * HR_P : geo.span[lvl - 1];
-	x = ALIGN_DOWN(geo.lin_hi, geo.span[lvl]) - 2 * geo.span[lvl];
-	if (x < geo.lin_lo || x > geo.lin_hi) {
+	below = lvl == HR_PTE ? 4 * HR_P : hr_geo.span[lvl - 1];
+	x = ALIGN_DOWN(hr_geo.lin_hi, hr_geo.span[lvl]) - 2 * hr_geo.span[lvl];
+	if (x < hr_geo.lin_lo || x > hr_geo.lin_hi) {
 		p->skip = "two tables of that level are larger than the unused linear map";
 		return false;
 	}
@@ -934,12 +980,12 @@ bool hr_plan_limits(struct hr_plan *p, int arg)
 		cut = x + below;
 		hr_set(&p->map[0], cut, cut + 4 * HR_P);
 		p->floor = cut;
-		p->ceiling = geo.lin_hi;
+		p->ceiling = hr_geo.lin_hi;
 		break;
 	case HR_CEILING:
-		cut = x + geo.span[lvl] - below;
+		cut = x + hr_geo.span[lvl] - below;
 		hr_set(&p->map[0], cut - 4 * HR_P, cut);
-		p->floor = geo.lin_lo;
+		p->floor = hr_geo.lin_lo;
 		p->ceiling = cut;
 		break;
 	case HR_NO_CEILING:
@@ -962,7 +1008,7 @@ bool hr_plan_limits(struct hr_plan *p, int arg)
 phys_addr_t hr_unused_phys(unsigned long size)
 {
 	struct range plug = mhp_get_pluggable_range(true);
-	u64 top = min3((u64)__pa(geo.lin_hi - 1), (u64)plug.end,
+	u64 top = min3((u64)__pa(hr_geo.lin_hi - 1), (u64)plug.end,
 		       (1ULL << MAX_PHYSMEM_BITS) - 1) + 1;
 
 	return ALIGN_DOWN(top - 2 * size, size);
@@ -974,17 +1020,17 @@ phys_addr_t hr_unused_phys(unsigned long size)
  */
 void hr_hotadd_init(struct kunit *test, struct hr_hotadd *h, unsigned long size)
 {
-	phys_addr_t end = geo.hidden_start + geo.hidden_size;
+	phys_addr_t end = hr_geo.hidden_start + hr_geo.hidden_size;
 
-	if (!geo.hidden_size)
+	if (!hr_geo.hidden_size)
 		kunit_skip(test, "no RAM hidden with mem=: boot with mem= below the RAM size");
 	h->size = size;
-	h->phys = ALIGN(geo.hidden_start, size);
+	h->phys = ALIGN(hr_geo.hidden_start, size);
 	if (h->phys + size > end)
-		h->phys = geo.hidden_start;
+		h->phys = hr_geo.hidden_start;
 	if (h->phys + size > end)
 		kunit_skip(test, "needs %lu MiB of RAM hidden with mem=, have %llu MiB",
-			   size >> 20, (u64)geo.hidden_size >> 20);
+			   size >> 20, (u64)hr_geo.hidden_size >> 20);
 	h->va = (unsigned long)__va(h->phys);
 	h->vs = (unsigned long)pfn_to_page(PHYS_PFN(h->phys));
 	h->ve = h->vs + PHYS_PFN(size) * sizeof(struct page);
@@ -1033,9 +1079,9 @@ static void hr_find_hidden(void)
 			start = ALIGN(max_t(phys_addr_t, r.start,
 					    memblock_end_of_DRAM()), sect);
 			end = ALIGN_DOWN(r.end + 1, sect);
-			if (start < end && !geo.hidden_size) {
-				geo.hidden_start = start;
-				geo.hidden_size = end - start;
+			if (start < end && !hr_geo.hidden_size) {
+				hr_geo.hidden_start = start;
+				hr_geo.hidden_size = end - start;
 			}
 		}
 	}
@@ -1046,34 +1092,34 @@ int hr_suite_init(struct kunit_suite *suite)
 	unsigned long usable_lo = _PAGE_OFFSET(vabits_actual);
 	struct hr_snap *s;
 
-	geo.real[HR_PTE] = true;
-	geo.real[HR_PMD] = CONFIG_PGTABLE_LEVELS > 2;
-	geo.real[HR_PUD] = pgtable_l4_enabled();
-	geo.real[HR_P4D] = pgtable_l5_enabled();
-	geo.span[HR_PTE] = PMD_SIZE;
-	geo.span[HR_PMD] = PUD_SIZE;
-	geo.span[HR_PUD] = P4D_SIZE;
-	geo.span[HR_P4D] = PGDIR_SIZE;
-	geo.levels = 1 + geo.real[HR_PTE] + geo.real[HR_PMD] +
-		     geo.real[HR_PUD] + geo.real[HR_P4D];
+	hr_geo.real[HR_PTE] = true;
+	hr_geo.real[HR_PMD] = CONFIG_PGTABLE_LEVELS > 2;
+	hr_geo.real[HR_PUD] = pgtable_l4_enabled();
+	hr_geo.real[HR_P4D] = pgtable_l5_enabled();
+	hr_geo.span[HR_PTE] = PMD_SIZE;
+	hr_geo.span[HR_PMD] = PUD_SIZE;
+	hr_geo.span[HR_PUD] = P4D_SIZE;
+	hr_geo.span[HR_P4D] = PGDIR_SIZE;
+	hr_geo.levels = 1 + hr_geo.real[HR_PTE] + hr_geo.real[HR_PMD] +
+		     hr_geo.real[HR_PUD] + hr_geo.real[HR_P4D];
 
 	/* The upper half of the usable linear map holds no RAM in QEMU. */
-	geo.lin_hi = PAGE_END;
-	geo.lin_lo = geo.lin_hi - (geo.lin_hi - usable_lo) / 2;
+	hr_geo.lin_hi = PAGE_END;
+	hr_geo.lin_lo = hr_geo.lin_hi - (hr_geo.lin_hi - usable_lo) / 2;
 	/*
 	 * The struct pages of the linear window: unused too.  (The upper half
 	 * of the vmemmap is not: a 52-bit kernel that fell back to 48 bits
 	 * keeps its RAM, and so its memmap, near the top of both regions.)
 	 */
-	geo.vmem_lo = VMEMMAP_START +
-		      ((geo.lin_lo - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
-	geo.vmem_hi = VMEMMAP_START +
-		      ((geo.lin_hi - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
-	geo.sect_vmemmap = PAGES_PER_SECTION * sizeof(struct page);
+	hr_geo.vmem_lo = VMEMMAP_START +
+		      ((hr_geo.lin_lo - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
+	hr_geo.vmem_hi = VMEMMAP_START +
+		      ((hr_geo.lin_hi - PAGE_OFFSET) >> PAGE_SHIFT) * sizeof(struct page);
+	hr_geo.sect_vmemmap = PAGES_PER_SECTION * sizeof(struct page);
 
-	geo.alias_base = ALIGN(memblock_start_of_DRAM(), HR_ALIAS_ALIGN);
-	geo.alias_size = memblock_end_of_DRAM() > geo.alias_base ?
-			 memblock_end_of_DRAM() - geo.alias_base : 0;
+	hr_geo.alias_base = ALIGN(memblock_start_of_DRAM(), HR_ALIAS_ALIGN);
+	hr_geo.alias_size = memblock_end_of_DRAM() > hr_geo.alias_base ?
+			 memblock_end_of_DRAM() - hr_geo.alias_base : 0;
 	hr_find_hidden();
 
 	/*
@@ -1083,16 +1129,17 @@ int hr_suite_init(struct kunit_suite *suite)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	geo.busy = NULL;
-	hr_snapshot(s, geo.vmem_lo, geo.vmem_hi, false);
+	hr_geo.busy = NULL;
+	hr_snapshot(s, hr_geo.vmem_lo, hr_geo.vmem_hi, false);
 	if (s->nr_leaves)
-		geo.busy = "the vmemmap window is in use: RAM reaches the top of the linear map";
-	hr_snapshot(s, geo.lin_lo, geo.lin_hi, false);
+		hr_geo.busy = "the vmemmap window is in use: RAM reaches the top of the linear map";
+	hr_snapshot(s, hr_geo.lin_lo, hr_geo.lin_hi, false);
 	if (s->nr_leaves)
-		geo.busy = "the linear window is in use: RAM reaches the top of the linear map";
+		hr_geo.busy = "the linear window is in use: RAM reaches the top of the linear map";
 	kfree(s);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hr_suite_init);
 
 int hr_test_init(struct kunit *test)
 {
@@ -1100,11 +1147,12 @@ int hr_test_init(struct kunit *test)
 
 	if (!c)
 		return -ENOMEM;
-	if (geo.busy)
-		kunit_skip(test, "%s", geo.busy);
+	if (hr_geo.busy)
+		kunit_skip(test, "%s", hr_geo.busy);
 	test->priv = c;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hr_test_init);
 
 void hr_test_exit(struct kunit *test)
 {
@@ -1119,6 +1167,7 @@ void hr_test_exit(struct kunit *test)
 	hr_clean_windows();
 	hr_put_all(c);
 }
+EXPORT_SYMBOL_IF_KUNIT(hr_test_exit);
 
 /*
  * Send MEM_GOING_OFFLINE to the arch memory notifier, as offline_pages()

@@ -40,8 +40,8 @@ static bool hr_vmalloc_uses(struct hr_snap *s, const struct hr_table *t)
 static void hr_vmalloc_floor_test(struct kunit *test)
 {
 	struct hr_case_ctx *c = test->priv;
-	unsigned long a = ALIGN(VMALLOC_END, geo.sect_vmemmap);
-	struct hr_range r = { a, a + geo.sect_vmemmap };
+	unsigned long a = ALIGN(VMALLOC_END, hr_geo.sect_vmemmap);
+	struct hr_range r = { a, a + hr_geo.sect_vmemmap };
 	struct hr_plan p = { .region = HR_VMEMMAP };
 	struct range plug = mhp_get_pluggable_range(true);
 	unsigned long used = (unsigned long)pfn_to_page(PHYS_PFN(plug.start));

@@ -9,8 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hotremove_util.h"
@@ -69,6 +74,267 @@ int hr_klog_count(const char *needle)
 		count++;
 	free(buf);
 	return count;
+}
+
+int hr_notifier_inject(const char *action, int err)
+{
+	char path[128], val[16];
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/notifier-error-inject/memory/actions/%s/error",
+		 action);
+	snprintf(val, sizeof(val), "%d", -err);
+	return hr_write(path, val);
+}
+
+int hr_events(long ev[HR_EVENTS])
+{
+	char buf[256];
+	int ret = hr_read(HR_DEBUGFS "/events", buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (sscanf(buf, "going_online=%ld online=%ld cancel_online=%ld going_offline=%ld offline=%ld cancel_offline=%ld",
+		   &ev[HR_GOING_ONLINE], &ev[HR_ONLINE], &ev[HR_CANCEL_ONLINE],
+		   &ev[HR_GOING_OFFLINE], &ev[HR_OFFLINE],
+		   &ev[HR_CANCEL_OFFLINE]) != HR_EVENTS)
+		return -EINVAL;
+	return 0;
+}
+
+#define HR_KMEMLEAK	"/sys/kernel/debug/kmemleak"
+
+int hr_kmemleak_begin(void)
+{
+	int ret = hr_write(HR_KMEMLEAK, "scan");
+
+	return ret ? ret : hr_write(HR_KMEMLEAK, "clear");
+}
+
+int hr_kmemleak_end(char *first, size_t size)
+{
+	char *report, *p;
+	int ret, n = 0;
+
+	/* kmemleak reports no object younger than 5 s (jiffies_min_age). */
+	sleep(6);
+	ret = hr_write(HR_KMEMLEAK, "scan");
+	if (ret)
+		return ret;
+	report = hr_slurp(HR_KMEMLEAK);
+	if (!report)
+		return -errno;
+	for (p = report; (p = strstr(p, "unreferenced object")); p++)
+		n++;
+	if (size) {
+		p = strstr(report, "unreferenced object");
+		snprintf(first, size, "%s", p ? p : "");
+	}
+	free(report);
+	return n;
+}
+
+const char *const hr_reader_name[HR_READERS] = { "ptdump", "test_vmalloc" };
+
+#define HR_PTDUMP_FILE	"/sys/kernel/debug/kernel_page_tables"
+/* fix_size, random_size and vm_map_ram: about a second a round under TCG. */
+#define HR_VMALLOC_PARAMS "run_test_mask=1033 nr_threads=2 test_loop_count=200"
+
+/*
+ * Each reader pauses for this many times as long as its round took: ptdump
+ * holds get_online_mems() while it walks, and test_vmalloc's two threads
+ * keep both CPUs of the guest busy.
+ */
+static const int hr_reader_pause[HR_READERS] = { 4, 1 };
+
+/* A round that has not ended this long after the reader was killed hangs. */
+#define HR_READER_STUCK_S	60
+
+static double hr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool hr_ptdump_round(void)
+{
+	static char buf[65536];
+	int fd = open(HR_PTDUMP_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	return n == 0;
+}
+
+/* The module runs its tests, then fails its init with EAGAIN on purpose. */
+static bool hr_vmalloc_round(int fd)
+{
+	if (!syscall(SYS_finit_module, fd, HR_VMALLOC_PARAMS, 0)) {
+		syscall(SYS_delete_module, "test_vmalloc", O_NONBLOCK);
+		return false;
+	}
+	return errno == EAGAIN;
+}
+
+static void hr_reader(struct hr_readers *r, int which, int fd)
+{
+	for (;;) {
+		double t0 = hr_now_ms();
+		bool ok = which == HR_PTDUMP ? hr_ptdump_round() :
+			  hr_vmalloc_round(fd);
+
+		__atomic_add_fetch(ok ? &r->done[which] : &r->failed[which], 1,
+				   __ATOMIC_SEQ_CST);
+		usleep((useconds_t)(hr_reader_pause[which] * 1000 *
+				    (hr_now_ms() - t0)));
+	}
+}
+
+int hr_readers_start(struct hr_readers *r)
+{
+	static char vmalloc[PATH_MAX];
+	const char *env = getenv("HOTREMOVE_VMALLOC");
+	int which, fd = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->done = mmap(NULL, 2 * HR_READERS * sizeof(long),
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r->done == MAP_FAILED) {
+		r->done = NULL;
+		return -errno;
+	}
+	r->failed = r->done + HR_READERS;
+	if (access(HR_PTDUMP_FILE, R_OK))
+		r->missing[HR_PTDUMP] = "no " HR_PTDUMP_FILE ": build with CONFIG_PTDUMP_DEBUGFS=y";
+	if (env) {
+		snprintf(vmalloc, sizeof(vmalloc), "%s", env);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", vmalloc, sizeof(vmalloc) - 1);
+		char *slash;
+
+		vmalloc[n > 0 ? n : 0] = '\0';
+		slash = strrchr(vmalloc, '/');
+		snprintf(slash ? slash + 1 : vmalloc,
+			 sizeof(vmalloc) - (slash ? slash + 1 - vmalloc : 0),
+			 "test_vmalloc.ko");
+	}
+	fd = open(vmalloc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		r->missing[HR_VMALLOC] = "no test_vmalloc.ko next to the test or in $HOTREMOVE_VMALLOC: build with CONFIG_TEST_VMALLOC=m";
+	fflush(NULL);
+	for (which = 0; which < HR_READERS; which++) {
+		pid_t pid;
+
+		if (r->missing[which])
+			continue;
+		pid = fork();
+		if (pid < 0) {
+			hr_readers_stop(r, NULL, NULL);
+			if (fd >= 0)
+				close(fd);
+			return -errno;
+		}
+		if (!pid) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			hr_reader(r, which, fd);
+		}
+		r->pid[which] = pid;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+bool hr_readers_warm(const struct hr_readers *r, int timeout_ms)
+{
+	double end = hr_now_ms() + timeout_ms;
+	int which;
+
+	for (which = 0; which < HR_READERS; which++)
+		while (r->pid[which] &&
+		       !__atomic_load_n(&r->done[which], __ATOMIC_SEQ_CST)) {
+			if (hr_now_ms() > end)
+				return false;
+			usleep(10000);
+		}
+	return true;
+}
+
+/* Print where a reader that does not die sits in the kernel. */
+static void hr_reader_stuck(int which, pid_t pid)
+{
+	char path[64], *stack;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	stack = hr_slurp(path);
+	printf("# hotremove: the %s reader did not finish its round within %d s, in the kernel at:\n%s",
+	       hr_reader_name[which], HR_READER_STUCK_S, stack ? stack : "(no /proc/PID/stack)\n");
+	free(stack);
+}
+
+void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
+		     long failed[HR_READERS])
+{
+	int which, waited;
+
+	for (which = 0; which < HR_READERS; which++) {
+		if (!r->pid[which])
+			continue;
+		kill(r->pid[which], SIGKILL);
+		/* SIGKILL takes effect when the round's system call returns. */
+		for (waited = 0; waited < 10 * HR_READER_STUCK_S; waited++) {
+			if (waitpid(r->pid[which], NULL, WNOHANG) == r->pid[which])
+				break;
+			usleep(100000);
+		}
+		if (waited == 10 * HR_READER_STUCK_S) {
+			hr_reader_stuck(which, r->pid[which]);
+			if (r->failed)
+				r->failed[which]++;
+		}
+		r->pid[which] = 0;
+	}
+	for (which = 0; which < HR_READERS && r->done; which++) {
+		if (done)
+			done[which] = r->done[which];
+		if (failed)
+			failed[which] = r->failed[which];
+	}
+	if (r->done)
+		munmap(r->done, 2 * HR_READERS * sizeof(long));
+	r->done = r->failed = NULL;
+}
+
+bool hr_readers_begin(struct hr_readers *r)
+{
+	int which;
+
+	if (hr_readers_start(r))
+		return false;
+	for (which = 0; which < HR_READERS; which++)
+		if (r->missing[which])
+			printf("# hotremove: the %s reader does not run: %s\n",
+			       hr_reader_name[which], r->missing[which]);
+	return hr_readers_warm(r, 120000);
+}
+
+long hr_readers_end(struct hr_readers *r)
+{
+	long done[HR_READERS] = { 0 }, failed[HR_READERS] = { 0 };
+
+	hr_readers_stop(r, done, failed);
+	printf("# hotremove: ptdump_reads=%ld ptdump_failed=%ld test_vmalloc_rounds=%ld test_vmalloc_failed=%ld\n",
+	       done[HR_PTDUMP], failed[HR_PTDUMP], done[HR_VMALLOC],
+	       failed[HR_VMALLOC]);
+	return failed[HR_PTDUMP] + failed[HR_VMALLOC];
 }
 
 char *hr_slurp(const char *path)
@@ -208,6 +474,29 @@ bool hr_block_zone_allowed(unsigned long long addr, const char *zone)
 		if (!strcmp(tok, zone))
 			return true;
 	return false;
+}
+
+static long hr_meminfo_kb(const char *key)
+{
+	char *info = hr_slurp("/proc/meminfo"), *p;
+	long kb = -1;
+
+	if (info && (p = strstr(info, key)))
+		sscanf(p + strlen(key), " %ld kB", &kb);
+	free(info);
+	return kb;
+}
+
+long hr_kernel_pages(void)
+{
+	long slab = hr_meminfo_kb("SUnreclaim:"), percpu = hr_meminfo_kb("Percpu:");
+	char buf[64];
+	long tables;
+
+	if (slab < 0 || percpu < 0 || hr_read(HR_DEBUGFS "/vmalloc_tables", buf, sizeof(buf)))
+		return -1;
+	tables = atol(buf);
+	return tables + (slab + percpu) * 1024 / hr_page_size();
 }
 
 long hr_memtotal_kb(void)

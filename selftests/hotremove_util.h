@@ -65,6 +65,66 @@ bool hr_rodata_full(void);
  */
 bool hr_host_plug(unsigned long long bytes);
 
+/*
+ * Make the memory notifier chain refuse action ("MEM_GOING_ONLINE",
+ * "MEM_GOING_OFFLINE") with -err, or accept it again with err 0
+ * (CONFIG_MEMORY_NOTIFIER_ERROR_INJECT): 0, or -ENOENT without it.
+ */
+int hr_notifier_inject(const char *action, int err);
+
+/* Memory notifier actions the module saw for the hidden RAM (its "events"). */
+enum { HR_GOING_ONLINE, HR_ONLINE, HR_CANCEL_ONLINE, HR_GOING_OFFLINE,
+       HR_OFFLINE, HR_CANCEL_OFFLINE, HR_EVENTS };
+/* 0, or -errno (-ENOENT: a module without the events file). */
+int hr_events(long ev[HR_EVENTS]);
+
+/*
+ * kmemleak: hr_kmemleak_begin() scans and forgets what it finds, so that
+ * only objects that leak afterwards count; hr_kmemleak_end() waits until
+ * those are old enough to report, scans again, and returns how many
+ * unreferenced objects it reports, the first of them in first.  Both return
+ * -ENOENT without CONFIG_DEBUG_KMEMLEAK (or with kmemleak off).
+ */
+int hr_kmemleak_begin(void);
+int hr_kmemleak_end(char *first, size_t size);
+
+/*
+ * Readers of the kernel page tables that run alongside a test, each in a
+ * process of its own: one reads /sys/kernel/debug/kernel_page_tables (the
+ * real ptdump, which walks under get_online_mems()) over and over, pausing
+ * four times as long as a read took so that hot-plug gets the lock most of
+ * the time; the other loads lib/test_vmalloc.ko (2 threads) over and over
+ * ($HOTREMOVE_VMALLOC, or test_vmalloc.ko next to the test), pausing as
+ * long as a round took so that the test's own work gets CPUs.  Each counts
+ * the rounds it completed and those that failed, in memory it shares with
+ * the test.  The readers die with the test.
+ */
+enum { HR_PTDUMP, HR_VMALLOC, HR_READERS };
+struct hr_readers {
+	int pid[HR_READERS];		/* 0: not running */
+	const char *missing[HR_READERS];	/* why it does not run */
+	long *done, *failed;		/* shared, HR_READERS each */
+};
+extern const char *const hr_reader_name[HR_READERS];
+
+/* Start those readers that can run; -errno if none could be set up. */
+int hr_readers_start(struct hr_readers *r);
+/* Wait until each running reader has completed a round: false on timeout. */
+bool hr_readers_warm(const struct hr_readers *r, int timeout_ms);
+/* Stop them, waiting for the round under way, and keep their counts. */
+void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
+		     long failed[HR_READERS]);
+/*
+ * Start the readers and wait for their first round, saying which cannot
+ * run; false if none could be set up or one never completed a round.
+ */
+bool hr_readers_begin(struct hr_readers *r);
+/*
+ * Stop them and print "hotremove: ptdump_reads=N ptdump_failed=N
+ * test_vmalloc_rounds=N test_vmalloc_failed=N"; the rounds that failed.
+ */
+long hr_readers_end(struct hr_readers *r);
+
 #define HR_MAX_ZONES	16
 
 /* Free pages of one zone: in the buddy lists and the per-CPU lists. */
@@ -78,6 +138,13 @@ struct hr_zone {
  * populated zone from /proc/zoneinfo; the number of zones, or -errno.
  */
 int hr_zones_free(struct hr_zone *z, int max);
+/*
+ * Pages the kernel holds for itself that other work alongside a test (the
+ * page-table readers) may take and keep: vmalloc's page tables (the test
+ * module's vmalloc_tables), unreclaimable slab and per-CPU memory.  -1 when
+ * they cannot be read.
+ */
+long hr_kernel_pages(void);
 /* The page size, from sysconf(). */
 long hr_page_size(void);
 int hr_snapshot(struct hr_state *s);

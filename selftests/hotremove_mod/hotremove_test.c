@@ -23,6 +23,14 @@
  *   leaves  read:  the leaf entries of the linear map of the hidden RAM:
  *                  "pte=N cont_pte=N pmd=N cont_pmd=N pud=N" (a contiguous
  *                  run counts once per entry in it, under cont_*)
+ *   vmalloc_tables read: the page-table pages of the vmalloc region, all
+ *                  levels together (vmalloc never frees them)
+ *   events  read:  how often the memory notifier chain has announced each
+ *                  action since the module loaded, for memory of the
+ *                  hidden RAM: "going_online=N online=N cancel_online=N
+ *                  going_offline=N offline=N cancel_offline=N"; the module
+ *                  listens first, so it also sees the actions that a later
+ *                  notifier refuses
  *
  * Requests outside the hidden RAM fail with ERANGE and removals of blocks
  * this module did not add with ENOENT: the kernel trusts its caller on both
@@ -56,6 +64,21 @@ static unsigned long *added;	/* one bit per block of the hidden RAM */
 static DEFINE_MUTEX(ht_lock);
 static struct dentry *ht_dir;
 static pgd_t *ht_pgd;		/* swapper_pg_dir, from TTBR1_EL1 */
+
+enum { HT_GOING_ONLINE, HT_ONLINE, HT_CANCEL_ONLINE, HT_GOING_OFFLINE,
+       HT_OFFLINE, HT_CANCEL_OFFLINE, HT_EVENTS };
+static const struct {
+	unsigned long action;
+	const char *name;
+} ht_event[HT_EVENTS] = {
+	{ MEM_GOING_ONLINE, "going_online" },
+	{ MEM_ONLINE, "online" },
+	{ MEM_CANCEL_ONLINE, "cancel_online" },
+	{ MEM_GOING_OFFLINE, "going_offline" },
+	{ MEM_OFFLINE, "offline" },
+	{ MEM_CANCEL_OFFLINE, "cancel_offline" },
+};
+static atomic_t ht_events[HT_EVENTS];
 static bool ht_real[HT_LEVELS];
 
 /*
@@ -226,6 +249,24 @@ static int tables_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(tables);
 
+/*
+ * vmalloc never frees its tables: what a test must not count as lost when
+ * vmalloc runs alongside it.
+ */
+static int vmalloc_tables_show(struct seq_file *m, void *unused)
+{
+	struct ht_count c = { .region = "vmalloc" };
+	unsigned long n = 0;
+	int l;
+
+	ht_count(&c, VMALLOC_START, VMALLOC_END);
+	for (l = 0; l < HT_LEVELS; l++)
+		n += c.n[l];
+	seq_printf(m, "%lu\n", n);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmalloc_tables);
+
 static int table_list_show(struct seq_file *m, void *unused)
 {
 	struct ht_count c = { .list = m, .region = "linear" };
@@ -323,6 +364,38 @@ static int hidden_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hidden);
+
+static int ht_memory_event(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	const struct memory_notify *arg = data;
+	u64 start = PFN_PHYS(arg->start_pfn);
+	int i;
+
+	if (start < hidden_start || start >= hidden_start + hidden_size)
+		return NOTIFY_DONE;
+	for (i = 0; i < HT_EVENTS; i++)
+		if (ht_event[i].action == action)
+			atomic_inc(&ht_events[i]);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ht_memory_nb = {
+	.notifier_call = ht_memory_event,
+	.priority = INT_MAX,
+};
+
+static int events_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < HT_EVENTS; i++)
+		seq_printf(m, "%s%s=%d", i ? " " : "", ht_event[i].name,
+			   atomic_read(&ht_events[i]));
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(events);
 
 static int ht_parse(const char __user *ubuf, size_t len, u64 *start, u64 *size)
 {
@@ -476,7 +549,17 @@ static int __init ht_init(void)
 	debugfs_create_file("table_list", 0400, ht_dir, NULL,
 			    &table_list_fops);
 	debugfs_create_file("leaves", 0400, ht_dir, NULL, &leaves_fops);
+	debugfs_create_file("vmalloc_tables", 0400, ht_dir, NULL,
+			    &vmalloc_tables_fops);
 	if (hidden_size) {
+		int ret = register_memory_notifier(&ht_memory_nb);
+
+		if (ret) {
+			debugfs_remove_recursive(ht_dir);
+			bitmap_free(added);
+			return ret;
+		}
+		debugfs_create_file("events", 0400, ht_dir, NULL, &events_fops);
 		debugfs_create_file("add", 0200, ht_dir, NULL, &add_fops);
 		debugfs_create_file("remove", 0200, ht_dir, NULL, &remove_fops);
 	}
@@ -491,6 +574,7 @@ static void __exit ht_exit(void)
 	debugfs_remove_recursive(ht_dir);
 	if (!added)
 		return;
+	unregister_memory_notifier(&ht_memory_nb);
 	for_each_set_bit(b, added, hidden_size / block_size) {
 		u64 start = hidden_start + b * block_size;
 
