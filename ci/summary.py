@@ -256,7 +256,7 @@ def load_selftests(name):
 # The tests that run the real page-table readers alongside hot-plug
 # (hr_readers_begin()), and the figures that show each reader ran.
 READER_TESTS = ('hidden.add_online_offline_remove_cycles',)
-READER_FIGURES = ('ptdump_reads', 'test_vmalloc_rounds')
+READER_FIGURES = ('ptdump_reads',)
 
 
 def readers_problem(cases, figures):

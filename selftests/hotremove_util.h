@@ -93,9 +93,10 @@ int hr_kmemleak_end(char *first, size_t size);
  * process of its own: one reads /sys/kernel/debug/kernel_page_tables (the
  * real ptdump, which walks under get_online_mems()) over and over, pausing
  * four times as long as a read took so that hot-plug gets the lock most of
- * the time; the other loads lib/test_vmalloc.ko (2 threads) over and over
- * ($HOTREMOVE_VMALLOC, or test_vmalloc.ko next to the test), pausing as
- * long as a round took so that the test's own work gets CPUs.  Each counts
+ * the time; with HOTREMOVE_TEST_VMALLOC=1, the other loads
+ * lib/test_vmalloc.ko (2 threads) over and over ($HOTREMOVE_VMALLOC, or
+ * test_vmalloc.ko next to the test), pausing as long as a round took so
+ * that the test's own work gets CPUs.  Each counts
  * the rounds it completed and those that failed, in memory it shares with
  * the test.  The readers die with the test.
  */
