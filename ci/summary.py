@@ -255,8 +255,9 @@ def load_selftests(name):
 
 # The tests that run the real page-table readers alongside hot-plug
 # (hr_readers_begin()), and the figures that show each reader ran.
-READER_TESTS = ('hidden.add_online_offline_remove_cycles',)
-READER_FIGURES = ('ptdump_reads',)
+READER_TESTS = ('hidden.add_online_offline_remove_cycles',
+                'vmem.plug_online_offline_unplug')
+READER_FIGURES = ('ptdump_reads', 'test_vmalloc_rounds')
 
 
 def readers_problem(cases, figures):

@@ -147,7 +147,7 @@ const char *const hr_reader_name[HR_READERS] = { "ptdump", "test_vmalloc" };
  */
 static const int hr_reader_pause[HR_READERS] = { 4, 1 };
 
-/* A round that has not ended this long after the reader was killed hangs. */
+/* A round that has not ended this long after the reader was told to stop hangs. */
 #define HR_READER_STUCK_S	60
 
 static double hr_now_ms(void)
@@ -184,7 +184,7 @@ static bool hr_vmalloc_round(int fd)
 
 static void hr_reader(struct hr_readers *r, int which, int fd)
 {
-	for (;;) {
+	while (!__atomic_load_n(r->stop, __ATOMIC_SEQ_CST)) {
 		double t0 = hr_now_ms();
 		bool ok = which == HR_PTDUMP ? hr_ptdump_round() :
 			  hr_vmalloc_round(fd);
@@ -194,6 +194,7 @@ static void hr_reader(struct hr_readers *r, int which, int fd)
 		usleep((useconds_t)(hr_reader_pause[which] * 1000 *
 				    (hr_now_ms() - t0)));
 	}
+	_exit(0);
 }
 
 int hr_readers_start(struct hr_readers *r)
@@ -203,13 +204,14 @@ int hr_readers_start(struct hr_readers *r)
 	int which, fd = -1;
 
 	memset(r, 0, sizeof(*r));
-	r->done = mmap(NULL, 2 * HR_READERS * sizeof(long),
+	r->done = mmap(NULL, (2 * HR_READERS + 1) * sizeof(long),
 		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r->done == MAP_FAILED) {
 		r->done = NULL;
 		return -errno;
 	}
 	r->failed = r->done + HR_READERS;
+	r->stop = r->failed + HR_READERS;
 	if (access(HR_PTDUMP_FILE, R_OK))
 		r->missing[HR_PTDUMP] = "no " HR_PTDUMP_FILE ": build with CONFIG_PTDUMP_DEBUGFS=y";
 	if (env) {
@@ -224,9 +226,8 @@ int hr_readers_start(struct hr_readers *r)
 			 sizeof(vmalloc) - (slash ? slash + 1 - vmalloc : 0),
 			 "test_vmalloc.ko");
 	}
-	if (!getenv("HOTREMOVE_TEST_VMALLOC") || strcmp(getenv("HOTREMOVE_TEST_VMALLOC"), "1"))
-		r->missing[HR_VMALLOC] = "off: HOTREMOVE_TEST_VMALLOC=1 turns it on (a round hung alongside hot-plug, README)";
-	else if ((fd = open(vmalloc, O_RDONLY | O_CLOEXEC)) < 0)
+	fd = open(vmalloc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		r->missing[HR_VMALLOC] = "no test_vmalloc.ko next to the test or in $HOTREMOVE_VMALLOC: build with CONFIG_TEST_VMALLOC=m";
 	fflush(NULL);
 	for (which = 0; which < HR_READERS; which++) {
@@ -286,7 +287,7 @@ static void hr_reader_stuck(int which, pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
 	stack = hr_slurp(path);
-	printf("# hotremove: the %s reader did not finish its round within %d s, in the kernel at:\n%s",
+	printf("# hotremove: the %s reader did not finish its round within %d s of being told to stop, in the kernel at:\n%s",
 	       hr_reader_name[which], HR_READER_STUCK_S, stack ? stack : "(no /proc/PID/stack)\n");
 	free(stack);
 }
@@ -296,11 +297,16 @@ void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
 {
 	int which, waited;
 
+	/*
+	 * Each reader stops after its round.  Not SIGKILL: test_vmalloc
+	 * waits forever for its workers when a fatal signal makes it fail
+	 * to start them all (do_concurrent_test()).
+	 */
+	if (r->stop)
+		__atomic_store_n(r->stop, 1, __ATOMIC_SEQ_CST);
 	for (which = 0; which < HR_READERS; which++) {
 		if (!r->pid[which])
 			continue;
-		kill(r->pid[which], SIGKILL);
-		/* SIGKILL takes effect when the round's system call returns. */
 		for (waited = 0; waited < 10 * HR_READER_STUCK_S; waited++) {
 			if (waitpid(r->pid[which], NULL, WNOHANG) == r->pid[which])
 				break;
@@ -308,6 +314,7 @@ void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
 		}
 		if (waited == 10 * HR_READER_STUCK_S) {
 			hr_reader_stuck(which, r->pid[which]);
+			kill(r->pid[which], SIGKILL);
 			if (r->failed)
 				r->failed[which]++;
 		}
@@ -320,8 +327,8 @@ void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
 			failed[which] = r->failed[which];
 	}
 	if (r->done)
-		munmap(r->done, 2 * HR_READERS * sizeof(long));
-	r->done = r->failed = NULL;
+		munmap(r->done, (2 * HR_READERS + 1) * sizeof(long));
+	r->done = r->failed = r->stop = NULL;
 }
 
 bool hr_readers_begin(struct hr_readers *r)

@@ -93,10 +93,9 @@ int hr_kmemleak_end(char *first, size_t size);
  * process of its own: one reads /sys/kernel/debug/kernel_page_tables (the
  * real ptdump, which walks under get_online_mems()) over and over, pausing
  * four times as long as a read took so that hot-plug gets the lock most of
- * the time; with HOTREMOVE_TEST_VMALLOC=1, the other loads
- * lib/test_vmalloc.ko (2 threads) over and over ($HOTREMOVE_VMALLOC, or
- * test_vmalloc.ko next to the test), pausing as long as a round took so
- * that the test's own work gets CPUs.  Each counts
+ * the time; the other loads lib/test_vmalloc.ko (2 threads) over and over
+ * ($HOTREMOVE_VMALLOC, or test_vmalloc.ko next to the test), pausing as
+ * long as a round took so that the test's own work gets CPUs.  Each counts
  * the rounds it completed and those that failed, in memory it shares with
  * the test.  The readers die with the test.
  */
@@ -105,6 +104,7 @@ struct hr_readers {
 	int pid[HR_READERS];		/* 0: not running */
 	const char *missing[HR_READERS];	/* why it does not run */
 	long *done, *failed;		/* shared, HR_READERS each */
+	long *stop;			/* shared: stop after this round */
 };
 extern const char *const hr_reader_name[HR_READERS];
 
@@ -112,7 +112,10 @@ extern const char *const hr_reader_name[HR_READERS];
 int hr_readers_start(struct hr_readers *r);
 /* Wait until each running reader has completed a round: false on timeout. */
 bool hr_readers_warm(const struct hr_readers *r, int timeout_ms);
-/* Stop them, waiting for the round under way, and keep their counts. */
+/*
+ * Stop them after the round under way (one that has not ended 60 s later
+ * counts as failed, with its kernel stack printed), and keep their counts.
+ */
 void hr_readers_stop(struct hr_readers *r, long done[HR_READERS],
 		     long failed[HR_READERS]);
 /*

@@ -11,9 +11,8 @@
  *
  * HOTREMOVE_VMEM_SIZE (bytes, default 1 GiB) and HOTREMOVE_VMEM_ROUNDS
  * (default 3) size the test; every round also offlines and onlines each
- * plugged block HOTREMOVE_VMEM_CYCLES times (default 10).  With
- * HOTREMOVE_VMEM_READERS=1 the real page-table readers (hr_readers_begin())
- * run alongside all rounds.
+ * plugged block HOTREMOVE_VMEM_CYCLES times (default 10).  The real
+ * page-table readers (hr_readers_begin()) run alongside all rounds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,19 +140,13 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 	unsigned long long block = hr_block_size(), addr[MAX_BLOCKS];
 	long want = self->before.memtotal_kb + (long)(size >> 10);
 	char why[512], line[256], state[32];
-	bool readers_on = env_ull("HOTREMOVE_VMEM_READERS", 0);
 	struct hr_readers readers;
 	struct hr_state now;
 	double t0;
 	int r, c, b, blocks = 0;
 
-	/*
-	 * The readers run alongside only when asked: a 16k-52 guest hung
-	 * once with them after the last unplug (an open lead, README).
-	 */
-	if (readers_on)
-		ASSERT_TRUE(hr_readers_begin(&readers))
-			TH_LOG("the page-table readers did not start or completed no round");
+	ASSERT_TRUE(hr_readers_begin(&readers))
+		TH_LOG("the page-table readers did not start or completed no round");
 	t0 = now_ms();
 
 	for (r = 0; r < rounds; r++) {
@@ -211,9 +204,8 @@ TEST_F_TIMEOUT(vmem, plug_online_offline_unplug, 3600)
 		if (_metadata->exit_code)
 			return;
 	}
-	if (readers_on)
-		EXPECT_EQ(0, hr_readers_end(&readers))
-			TH_LOG("page-table reader rounds failed");
+	EXPECT_EQ(0, hr_readers_end(&readers))
+		TH_LOG("page-table reader rounds failed");
 	hr_tables_line(&self->before, line, sizeof(line));
 	ksft_print_msg("hotremove: tables before plug and after unplug: %s\n",
 		       line);
