@@ -59,10 +59,10 @@ mkdir -p "$out" "$res"
 
 # Everything that decides the kernel image, including edits made by hand
 # in build/linux since 'make tree' (git diff), and the suite files as the
-# tree has them ('make tree' copies kunit/ there: a key from kunit/ itself
-# took an edit there for built when the kernel had the old copy).  A
-# foreign tree is always
-# rebuilt (kbuild makes that incremental): its sources are not tracked here.
+# tree has them: the kernel is built from the copies 'make tree' puts
+# there, so an edit of kunit/ counts once it is copied, not before.  A
+# foreign tree is always rebuilt (kbuild makes that incremental): its
+# sources are not tracked here.
 key=$({ cat "${fragments[@]}" "$tree"/arch/arm64/mm/hotremove_kunit*.[ch] \
 	"$top/kunit/qemu/arm64-$target.py" \
 	"$tree/.git/hotremove-state"; git -C "$tree" diff HEAD; } 2>/dev/null |

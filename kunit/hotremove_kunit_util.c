@@ -287,10 +287,9 @@ int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r
 	return 0;
 }
 
-static void hr_teardown(const struct hr_plan *p)
+/* Tear down @r the way hot-remove tears down @p's region. */
+static void hr_teardown(const struct hr_plan *p, const struct hr_range *r)
 {
-	const struct hr_range *r = &p->remove;
-
 	if (p->own_limits) {
 		unmap_hotplug_range(r->start, r->end, p->region == HR_VMEMMAP,
 				    NULL);
@@ -314,10 +313,7 @@ bool hr_map_remove(struct kunit *test, const struct hr_plan *p,
 
 	mem_hotplug_begin();
 	ok = !hr_map(test, p, r);
-	if (p->region == HR_LINEAR)
-		__remove_pgd_mapping(swapper_pg_dir, r->start, r->end - r->start);
-	else
-		vmemmap_free(r->start, r->end, NULL);
+	hr_teardown(p, r);
 	mem_hotplug_done();
 	return ok;
 }
@@ -530,7 +526,7 @@ void hr_run_plan(struct kunit *test, const struct hr_plan *p)
 				      "%lx is not readable before the teardown",
 				      probe[i]);
 
-	hr_teardown(p);
+	hr_teardown(p, &p->remove);
 
 	for (i = 0; i < nr_probes; i++)
 		KUNIT_EXPECT_FALSE_MSG(test, hr_translates(probe[i]),
