@@ -7,17 +7,20 @@
  * /proc/iomem and the memory block directory, and after the cycles the free
  * pages of each zone), boot memory must refuse to go offline, a memory
  * notifier's refusal must reach the writer and change nothing, the cycles
- * must leak no kernel object (kmemleak), and bad requests must fail with a
- * clear errno and change nothing.
+ * must leak no kernel object (kmemleak), an add that runs out of memory
+ * must fail with ENOMEM and change nothing, and bad requests must fail
+ * with a clear errno and change nothing.
  *
  * Boot the kernel with mem= below the RAM size, leaving at least one memory
  * block hidden.  The tests use a window at the top of the hidden RAM, far
  * from boot memory so that it needs page tables of its own where the
  * configuration allows: HOTREMOVE_WINDOW bytes (default 1 GiB, less when
- * less is hidden).  HOTREMOVE_CYCLES sets the number of cycles (default
- * 100).
+ * less is hidden), or HOTREMOVE_BLOCKS memory blocks.  HOTREMOVE_CYCLES
+ * sets the number of cycles (default 100), HOTREMOVE_CHECK_EVERY how often
+ * the cycles also check the zones' free pages (default: after the last).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,9 @@ static void window_setup(struct __test_metadata *_metadata,
 	self->hidden_end = self->hidden_start + self->size;
 	window = getenv("HOTREMOVE_WINDOW") ?
 		 strtoull(getenv("HOTREMOVE_WINDOW"), NULL, 0) : 1ULL << 30;
+	if (getenv("HOTREMOVE_BLOCKS"))
+		window = strtoull(getenv("HOTREMOVE_BLOCKS"), NULL, 0) *
+			 self->block;
 	window -= window % self->block;
 	if (window && window < self->size)
 		self->size = window;
@@ -179,15 +185,24 @@ static void offline_remove(struct __test_metadata *_metadata,
  * ZONE_NORMAL), offlines and removes them, then compares everything with
  * the state before the first add.  After the last cycle, the zones must
  * have their free pages back, less what the kernel took for itself
- * (check_zones()).  The real page-table readers
- * (hr_readers_begin()) run alongside from before the zones are first read,
- * so that what they keep for themselves is in both counts; none of their
- * rounds may fail.
+ * (check_zones()).  The real page-table readers (hr_readers_begin()) run
+ * alongside from before the zones are first read, so that what they keep
+ * for themselves is in both counts; none of their rounds may fail.
+ *
+ * make soak (ci/soak.sh) sets HOTREMOVE_CHECK_EVERY=N: the state is then
+ * compared every N cycles instead of after each (a leak stays, so it still
+ * shows), and every N cycles the readers stop while the zones are read.
+ * The first such reading, after N cycles, is the zones' baseline: a debug
+ * kernel's own bookkeeping (KASAN's stack depot, kmemleak's objects) grows
+ * by hundreds of pages before it settles, where a leak grows every cycle.
+ * The timeout is make soak's: a day.
  */
-TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
+TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 86400)
 {
 	const char *env = getenv("HOTREMOVE_CYCLES");
+	const char *every_env = getenv("HOTREMOVE_CHECK_EVERY");
 	int cycles = env ? atoi(env) : 100, i, online_kernel = 0, nr_zones;
+	int every = every_env ? atoi(every_env) : 0;
 	long kernel;
 	struct hr_zone zones[HR_MAX_ZONES];
 	struct hr_readers readers;
@@ -262,6 +277,8 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 			hr_state_free(&now);
 		}
 		offline_remove(_metadata, &self->w, i);
+		if (every > 0 && (i + 1) % every && i + 1 < cycles)
+			continue;
 		ASSERT_EQ(0, hr_snapshot(&now));
 		EXPECT_TRUE(hr_state_same(&self->w.before, &now, why,
 					  sizeof(why)))
@@ -269,6 +286,29 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 		hr_state_free(&now);
 		if (_metadata->exit_code)
 			return;
+		if (every > 0 && i + 1 < cycles) {
+			EXPECT_EQ(0, hr_readers_end(&readers))
+				TH_LOG("page-table reader rounds failed");
+			if (i + 1 == every) {
+				nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
+				kernel = hr_kernel_pages();
+				ASSERT_LT(0, nr_zones);
+				ksft_print_msg("hotremove: free pages after cycle %d: the baseline from here\n",
+					       i + 1);
+			} else {
+				snprintf(line, sizeof(line),
+					 "after cycle %d and after cycle %d",
+					 every, i + 1);
+				check_zones(_metadata, &self->w, zones, nr_zones,
+					    kernel, line);
+			}
+			ksft_print_msg("hotremove: cycles=%d ms_per_cycle=%.1f\n",
+				       i + 1, (now_ms() - t0) / (i + 1));
+			ASSERT_TRUE(hr_readers_begin(&readers))
+				TH_LOG("the page-table readers did not start again");
+			if (_metadata->exit_code)
+				return;
+		}
 	}
 	EXPECT_EQ(0, hr_readers_end(&readers))
 		TH_LOG("page-table reader rounds failed");
@@ -276,6 +316,8 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 3600)
 	ksft_print_msg("hotremove: tables before add and after remove: %s\n",
 		       line);
 	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
+		    every > 0 && cycles > every ?
+		    "after the baseline's cycle and after the last" :
 		    "before add and after remove");
 	ksft_print_msg("hotremove: cycles=%d blocks=%llu block_size=%#llx online_kernel=%d ms_per_cycle=%.1f\n",
 		       cycles, self->w.size / self->w.block, self->w.block,
@@ -368,6 +410,134 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
 				 ret, cycles, why);
 	ksft_print_msg("hotremove: kmemleak_cycles=%d kmemleak_unreferenced=%d\n",
 		       cycles, ret);
+}
+
+/*
+ * Hot-adds that run out of memory.  The page allocator fails the page
+ * allocations that add_memory_resource() makes for the test's adds
+ * (hr_fail_page_alloc(): nothing else in the machine fails): memblock's,
+ * those of arch_add_memory() (the tables of the linear map and the
+ * vmemmap, the memmap, the sections' own bookkeeping) and those of the
+ * memory block devices.  It does so at several rates while the test adds
+ * the window, 100 times in all: every allocation, 10% and 1% of them,
+ * every 97th, 997th and 1999th (an add of a GiB with 4K pages makes about
+ * 540).  Each add must either succeed whole (every block of the window
+ * there), and then go away again, or fail with ENOMEM and change nothing:
+ * the tables of each level, MemTotal, /proc/iomem and the blocks.  After
+ * the cycles the zones must have their free pages back (check_zones()).
+ * Both outcomes must occur.  Where a page-table allocation of the linear
+ * map BUG()s instead of failing (6.12 before mainline's bfc184cb1ba7), the
+ * kernel dies here.
+ *
+ * add_memory() claims the range in /proc/iomem before it calls
+ * add_memory_resource(), and that allocation is left alone: where it
+ * fails, the add fails with EEXIST, since __request_region() returns NULL
+ * both when the range is taken and when it cannot allocate.
+ */
+static const struct {
+	int probability, interval, cycles;
+} hr_nomem_rates[] = {
+	{ 100, 1, 10 }, { 10, 1, 20 }, { 1, 1, 20 }, { 100, 97, 15 },
+	{ 100, 997, 20 }, { 100, 1999, 15 },
+};
+
+/* Write @text to @path with the page allocator failing (make-it-fail). */
+static int nomem_write(int make_it_fail, const char *path, const char *text)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(make_it_fail, "1", 1, 0) != 1) {
+		ret = -errno;
+		goto out;
+	}
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	if (pwrite(make_it_fail, "0", 1, 0) != 1 && !ret)
+		ret = -errno;
+out:
+	close(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
+{
+	int added = 0, failed = 0, nr_zones, make_it_fail, ret;
+	unsigned long long addr[64];
+	struct hr_zone zones[HR_MAX_ZONES];
+	char why[512], text[64];
+	struct hr_state now;
+	unsigned int r;
+	long kernel;
+	int i;
+
+	ret = hr_fail_page_alloc(0, 1, NULL);
+	if (ret == -ENOENT)
+		SKIP(return, "no fail_page_alloc: build with CONFIG_FAIL_PAGE_ALLOC=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y");
+	ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc: %s", strerror(-ret));
+	make_it_fail = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_LE(0, make_it_fail) TH_LOG("/proc/self/make-it-fail: %s",
+					  strerror(errno));
+	ASSERT_GE(64, self->w.size / self->w.block);
+	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
+	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
+	kernel = hr_kernel_pages();
+	snprintf(text, sizeof(text), "%#llx %#llx", self->w.start, self->w.size);
+	for (r = 0; r < sizeof(hr_nomem_rates) / sizeof(hr_nomem_rates[0]); r++) {
+		int p = hr_nomem_rates[r].probability;
+		int n = hr_nomem_rates[r].interval;
+		int ok = 0, nomem = 0;
+
+		ret = hr_fail_page_alloc(p, n, "add_memory_resource");
+		ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc within add_memory_resource(): %s",
+					 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
+					 strerror(-ret));
+		for (i = 0; i < hr_nomem_rates[r].cycles; i++) {
+			ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
+			ASSERT_TRUE(!ret || ret == -ENOMEM)
+				TH_LOG("%d%% of every %d: add failed with %s, not ENOMEM",
+				       p, n, strerror(-ret));
+			ASSERT_EQ(0, hr_snapshot(&now));
+			if (!ret) {
+				ok++;
+				EXPECT_EQ(self->w.size / self->w.block,
+					  hr_new_blocks(&self->w.before, &now,
+							addr, 64))
+					TH_LOG("%d%% of every %d: an add that succeeded lacks blocks",
+					       p, n);
+				hr_state_free(&now);
+				ASSERT_EQ(0, hr_request("remove", self->w.start,
+							self->w.size));
+				ASSERT_EQ(0, hr_snapshot(&now));
+			} else {
+				nomem++;
+			}
+			EXPECT_TRUE(hr_state_same(&self->w.before, &now, why,
+						  sizeof(why)))
+				TH_LOG("%d%% of every %d: %s left something behind: %s",
+				       p, n, ret ? "a failed add" : "add and remove",
+				       why);
+			hr_state_free(&now);
+			if (_metadata->exit_code)
+				break;
+		}
+		ksft_print_msg("hotremove: fail_page_alloc probability=%d interval=%d: added=%d failed_enomem=%d\n",
+			       p, n, ok, nomem);
+		added += ok;
+		failed += nomem;
+		if (_metadata->exit_code)
+			break;
+	}
+	hr_fail_page_alloc(0, 1, NULL);
+	close(make_it_fail);
+	if (_metadata->exit_code)
+		return;
+	EXPECT_LT(0, added) TH_LOG("no add succeeded: the cycles never removed memory");
+	EXPECT_LT(0, failed) TH_LOG("no add failed: nothing was injected");
+	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
+		    "before the first add and after the last");
 }
 
 /*

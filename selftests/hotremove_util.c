@@ -87,6 +87,71 @@ int hr_notifier_inject(const char *action, int err)
 	return hr_write(path, val);
 }
 
+/* [*start, *end) of the kernel function @name, from /proc/kallsyms. */
+static int hr_kallsyms_range(const char *name, unsigned long long *start,
+			     unsigned long long *end)
+{
+	unsigned long long addr;
+	char line[512], sym[256];
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return -errno;
+	*start = *end = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %*c %255s", &addr, sym) != 2)
+			continue;
+		if (!*start && !strcmp(sym, name))
+			*start = addr;
+		else if (*start && addr > *start && (!*end || addr < *end))
+			*end = addr;
+	}
+	fclose(f);
+	return *start && *end ? 0 : -ESRCH;
+}
+
+#define HR_FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc"
+
+int hr_fail_page_alloc(int probability, int interval, const char *within)
+{
+	static const char *const set[][2] = {
+		{ "task-filter", "Y" },
+		{ "ignore-gfp-wait", "N" },
+		{ "min-order", "0" },
+		{ "times", "-1" },
+		{ "space", "0" },
+		{ "verbose", "0" },
+		{ "stacktrace-depth", "32" },
+	};
+	unsigned long long start = 0, end = ~0ULL;
+	char path[128], val[32];
+	unsigned int i;
+	int ret;
+
+	if (access(HR_FAIL_PAGE_ALLOC, F_OK))
+		return -ENOENT;
+	if (probability) {
+		ret = hr_kallsyms_range(within, &start, &end);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		snprintf(path, sizeof(path), HR_FAIL_PAGE_ALLOC "/%s",
+			 set[i][0]);
+		ret = hr_write(path, set[i][1]);
+		if (ret)
+			return i == 6 && ret == -ENOENT ? -EINVAL : ret;
+	}
+	snprintf(val, sizeof(val), "%#llx", start);
+	ret = hr_write(HR_FAIL_PAGE_ALLOC "/require-start", val);
+	snprintf(val, sizeof(val), "%#llx", end);
+	ret = ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/require-end", val);
+	snprintf(val, sizeof(val), "%d", interval);
+	ret = ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/interval", val);
+	snprintf(val, sizeof(val), "%d", probability);
+	return ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/probability", val);
+}
+
 int hr_events(long ev[HR_EVENTS])
 {
 	char buf[256];

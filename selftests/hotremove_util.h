@@ -72,6 +72,20 @@ bool hr_host_plug(unsigned long long bytes);
  */
 int hr_notifier_inject(const char *action, int err);
 
+/*
+ * Make the page allocator fail the allocations of tasks that write 1 to
+ * their /proc/<pid>/make-it-fail (fail_page_alloc with task-filter, so that
+ * nothing else in the machine fails) that the kernel function @within (or
+ * a function it calls, 32 frames deep) makes: probability percent of them,
+ * and of those only every interval-th, at any order and also where they may
+ * sleep (ignore-gfp-wait off: page tables are GFP_KERNEL), with no limit on
+ * their number; probability 0 stops it.  0, -ENOENT without
+ * CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS, -ESRCH when
+ * /proc/kallsyms lacks @within, -EINVAL without
+ * CONFIG_FAULT_INJECTION_STACKTRACE_FILTER.
+ */
+int hr_fail_page_alloc(int probability, int interval, const char *within);
+
 /* Memory notifier actions the module saw for the hidden RAM (its "events"). */
 enum { HR_GOING_ONLINE, HR_ONLINE, HR_CANCEL_ONLINE, HR_GOING_OFFLINE,
        HR_OFFLINE, HR_CANCEL_OFFLINE, HR_EVENTS };
