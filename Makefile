@@ -40,7 +40,7 @@ SUMMARY := ci/summary.py $(if $(SUMMARY_PREFIX),--prefix=$(SUMMARY_PREFIX))
 export KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
 
 .PHONY: all test matrix kunit selftests expected check-config deps tree \
-	series bisect-check test-first mutants bench coverage compare dashboard \
+	series bisect-check test-first mutants bench soak coverage compare dashboard \
 	dashboard-check xarch check-xarch clean help
 
 all: check-config deps tree
@@ -114,6 +114,12 @@ BENCH_RUNS ?= 4k-48 16k-47 64k-48
 bench: deps tree
 	@ci/bench.sh $(BENCH_RUNS)
 
+# Soak: CYCLES add/online/offline/remove cycles of one memory block on
+# CONFIG's debug kernel, with ptdump and test_vmalloc alongside (not in CI).
+CYCLES ?= 10000
+soak: deps tree
+	@ci/soak.sh $(CONFIG) $(CYCLES)
+
 # gcov kernels for the make test runs (all of ci/matrix with MATRIX=1),
 # lcov and genhtml report, dashboard.
 COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
@@ -162,6 +168,7 @@ help:
 	@echo "make test-first      each patch's suites fail without it and pass with it (ci/test-first; PATCH=K: one)"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
 	@echo "make bench           series against base: latency, table and leaf cost, vmalloc (BENCH_RUNS=$(BENCH_RUNS))"
+	@echo "make soak CONFIG=R CYCLES=N  N hot-plug cycles of one block on R's debug kernel, readers alongside"
 	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
 	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"

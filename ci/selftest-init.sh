@@ -4,7 +4,8 @@
 # /init of the selftest guest (ci/selftest-run.sh): run the installed
 # hot-remove selftests with the kselftest runner, KTAP on the console, then
 # power off; in the benchmark guest (ci/bench.sh), bench/hotremove_bench
-# instead.  The host (ci/guest.py) carries out the virtio-mem plug requests
+# instead, and in the soak guest (ci/soak.sh, hotremove.only=TEST on the
+# kernel command line) that one test of hotremove_hidden.  The host (ci/guest.py) carries out the virtio-mem plug requests
 # from the console, so tell the tests someone listens.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -35,6 +36,11 @@ if [ -x /bench/hotremove_bench ]; then
 	echo "hotremove-guest: bench"
 	HOTREMOVE_MODULE=/bench/hotremove_test.ko \
 	HOTREMOVE_BENCH_VMALLOC=/bench/test_vmalloc.ko /bench/hotremove_bench
+elif [ -n "${HOTREMOVE_ONLY:-}" ]; then
+	# The soak guest of ci/soak.sh: one test of hotremove_hidden.
+	echo "hotremove-guest: $HOTREMOVE_ONLY"
+	cd /selftests/hotremove
+	./hotremove_hidden -t "$HOTREMOVE_ONLY"
 else
 	echo "hotremove-guest: selftests"
 	cd /selftests/hotremove

@@ -36,7 +36,8 @@
 # kernel report, no end mark).  Environment: KDIR, DEBUG=1, SERIES as for
 # ci/kunit-run.sh; SELFTEST_CYCLES (add/remove cycles, default 100, 10 on
 # debug kernels),
-# SELFTEST_TIMEOUT (seconds, default 1500).
+# SELFTEST_TIMEOUT (seconds, default 1500); SELFTEST_APPEND (more kernel
+# command line, e.g. hotremove.only=TEST, as ci/soak.sh uses it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -163,7 +164,7 @@ rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/$name.log" \
 	--timeout "${SELFTEST_TIMEOUT:-1500}" --memory "$ram_mb" \
-	--append "$guest_args log_buf_len=4M kunit.filter_glob=arm64_mm_hotremove_stress mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20))" \
+	--append "$guest_args log_buf_len=4M kunit.filter_glob=arm64_mm_hotremove_stress mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20)) ${SELFTEST_APPEND:-}" \
 	--virtio-mem "$((vmem_mb << 20))" "${guest_opts[@]}" \
 	2>"$res/$name.problem" || rc=1
 [ -s "$res/$name.problem" ] || rm -f "$res/$name.problem"
