@@ -5,8 +5,9 @@
 # hot-remove selftests with the kselftest runner, KTAP on the console, then
 # power off; in the benchmark guest (ci/bench.sh), bench/hotremove_bench
 # instead, and in the soak guest (ci/soak.sh, hotremove.only=TEST on the
-# kernel command line) that one test of hotremove_hidden.  The host (ci/guest.py) carries out the virtio-mem plug requests
-# from the console, so tell the tests someone listens.
+# kernel command line) that one test of hotremove_hidden.  The host
+# (ci/guest.py) carries out the virtio-mem plug requests from the console,
+# so tell the tests someone listens.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

@@ -485,7 +485,7 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
 	kernel = hr_kernel_pages();
 	snprintf(text, sizeof(text), "%#llx %#llx", self->w.start, self->w.size);
-	for (r = 0; r < sizeof(hr_nomem_rates) / sizeof(hr_nomem_rates[0]); r++) {
+	for (r = 0; r < ARRAY_SIZE(hr_nomem_rates); r++) {
 		int p = hr_nomem_rates[r].probability;
 		int n = hr_nomem_rates[r].interval;
 		int ok = 0, nomem = 0;

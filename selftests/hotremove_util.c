@@ -20,6 +20,10 @@
 
 #include "hotremove_util.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 int hr_read(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
@@ -135,7 +139,7 @@ int hr_fail_page_alloc(int probability, int interval, const char *within)
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
 		snprintf(path, sizeof(path), HR_FAIL_PAGE_ALLOC "/%s",
 			 set[i][0]);
 		ret = hr_write(path, set[i][1]);
@@ -561,10 +565,11 @@ bool hr_block_zone_allowed(unsigned long long addr, const char *zone)
 
 static long hr_meminfo_kb(const char *key)
 {
-	char *info = hr_slurp("/proc/meminfo"), *p;
+	char *info = hr_slurp("/proc/meminfo");
+	char *p = info ? strstr(info, key) : NULL;
 	long kb = -1;
 
-	if (info && (p = strstr(info, key)))
+	if (p)
 		sscanf(p + strlen(key), " %ld kB", &kb);
 	free(info);
 	return kb;
