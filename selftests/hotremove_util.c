@@ -144,7 +144,9 @@ int hr_fail_page_alloc(int probability, int interval, const char *within)
 			 set[i][0]);
 		ret = hr_write(path, set[i][1]);
 		if (ret)
-			return i == 6 && ret == -ENOENT ? -EINVAL : ret;
+			return ret == -ENOENT &&
+			       !strcmp(set[i][0], "stacktrace-depth") ?
+			       -EINVAL : ret;
 	}
 	snprintf(val, sizeof(val), "%#llx", start);
 	ret = hr_write(HR_FAIL_PAGE_ALLOC "/require-start", val);
