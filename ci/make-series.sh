@@ -93,7 +93,8 @@ EOF
 # which the ARM64 PORT entry of MAINTAINERS already covers
 # (FILE_PATH_CHANGES).
 if [ -x "$tree/scripts/checkpatch.pl" ]; then
-	for p in "$out"/0[0-9][0-9][1-9]-*.patch; do
+	for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ "$(basename "$p")" != 0000-cover-letter.patch ] || continue
 		"$tree/scripts/checkpatch.pl" --strict -q --no-tree \
 			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" ||
 			echo "make-series: warning: checkpatch --strict complains about $(basename "$p")" >&2

@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402
 
 MIN_CASES = 20
-SELFTEST_CASES = 19
+SELFTEST_CASES = 20
 FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*)$')
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

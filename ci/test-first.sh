@@ -9,9 +9,15 @@
 # arch/arm64/mm/Makefile) and run them; a case of those suites must fail,
 # or they must fail to build because they call what patch K adds.  Then
 # build up to K: every case of those suites must pass or skip.
-# Results: build/test-first/K-{without,with}.{json,ktap,out}.  The tree is
-# left with the whole series applied; build/results/RUN.* of the runs used
-# are overwritten.
+# A fix that KUnit cannot reach lands with a selftest of hotremove_hidden
+# instead (one that needs an allocation of the kernel's own to fail, which
+# only fault injection aimed from debugfs does): ci/test-first names it in a
+# third column, and the selftest guest of the run boots with that test alone
+# (hotremove.only=), on the patches before K and then up to K.  Without K
+# it must fail (not ok, or a kernel report); with it, it must pass.
+# Results: build/test-first/K-{without,with}.{json,ktap,out}, or .log for a
+# selftest.  The tree is left with the whole series applied;
+# build/results/RUN.* of the runs used are overwritten.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,12 +55,81 @@ suite_lines() {
 	grep '^+hotremove_kunit-y' "${patches[$(($1 - 1))]}" | sed 's/^+//'
 }
 
+# Patch $1's selftest $3 on run $2, without and with the patch.
+selftest_first() {
+	local k=$1 run=$2 test=$3 which upto name
+
+	for which in without with; do
+		upto=$k
+		[ "$which" = with ] || upto=$((k - 1))
+		UPTO=$upto "$top/ci/prepare-tree.sh" >/dev/null ||
+			die "patches 1..$upto do not apply"
+		name=test-first-$k-$which
+		SELFTEST_APPEND="hotremove.only=$test" \
+			"$top/ci/selftest-run.sh" --name "$name" "$run" \
+			>"$log/$k-$which.out" 2>&1 || true
+		cp "$res/$name.log" "$log/$k-$which.log" 2>/dev/null || true
+	done
+	python3 - "$log" "$k" "$test" <<'PY'
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), '..', 'ci'))
+from logscan import scan_file  # noqa: E402
+
+log, k, test = sys.argv[1:]
+
+
+def outcome(which):
+    path = os.path.join(log, f'{k}-{which}.log')
+    if not os.path.exists(path):
+        return None, [], []
+    text = open(path, errors='replace').read()
+    m = re.search(rf'^(not ok|ok) 1 hidden\.{test}\b(.*)$', text, re.M)
+    result = None if not m else 'SKIP' if '# SKIP' in m.group(2) else \
+        'PASS' if m.group(1) == 'ok' else 'FAIL'
+    why = [l.strip() for l in text.splitlines()
+           if re.match(r'#\s+\S+\.c:\d+:', l.strip())]
+    return result, why, scan_file(path)
+
+
+ok = True
+result, why, reports = outcome('without')
+if result == 'FAIL' or reports:
+    print(f'  without it: hidden.{test} ' +
+          ('fails' if result == 'FAIL' else 'brings a kernel report') +
+          (f': {why[0]}' if why else f': {reports[0][2]}' if reports else ''))
+else:
+    print(f'  without it: FAIL: hidden.{test} ' +
+          (f'says {result}: it cannot show the bug here' if result else
+           f'gave no result, see build/test-first/{k}-without.out'))
+    ok = False
+result, why, reports = outcome('with')
+if result == 'PASS' and not reports:
+    print(f'  with it: hidden.{test} passes')
+else:
+    print(f'  with it: FAIL: hidden.{test} ' +
+          (f'says {result}' if result else 'gave no result') +
+          (f', {len(reports)} kernel reports' if reports else '') +
+          f', see build/test-first/{k}-with.log')
+    ok = False
+sys.exit(0 if ok else 1)
+PY
+}
+
 bad=0
 for k in "${want[@]}"; do
 	[[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 2 ] && [ "$k" -le "${#patches[@]}" ] ||
 		die "no patch $k to check: use 2..${#patches[@]}"
 	run=$(awk -v k="$k" '$1 == k { print $2 }' "$top/ci/test-first")
 	[ -n "$run" ] || die "ci/test-first names no run for patch $k"
+	selftest=$(awk -v k="$k" '$1 == k { print $3 }' "$top/ci/test-first")
+	if [ -n "$selftest" ]; then
+		echo "test-first: patch $k on $run: selftest hidden.$selftest"
+		selftest_first "$k" "$run" "$selftest" || bad=1
+		continue
+	fi
 	lines=$(suite_lines "$k")
 	[ -n "$lines" ] || die "patch $k adds no KUnit suite: each fix must land with its test"
 	objs=$(grep -o 'hotremove_kunit_[a-z0-9_]*\.o' <<<"$lines" | tr '\n' ' ')

@@ -415,7 +415,7 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
 /*
  * Hot-adds that run out of memory.  The page allocator fails the page
  * allocations that add_memory_resource() makes for the test's adds
- * (hr_fail_page_alloc(): nothing else in the machine fails): memblock's,
+ * (hr_fail_alloc(): nothing else in the machine fails): memblock's,
  * those of arch_add_memory() (the tables of the linear map and the
  * vmemmap, the memmap, the sections' own bookkeeping) and those of the
  * memory block devices.  It does so at several rates while the test adds
@@ -430,9 +430,8 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
  * kernel dies here.
  *
  * add_memory() claims the range in /proc/iomem before it calls
- * add_memory_resource(), and that allocation is left alone: where it
- * fails, the add fails with EEXIST, since __request_region() returns NULL
- * both when the range is taken and when it cannot allocate.
+ * add_memory_resource(): add_without_resource_fails_with_enomem fails that
+ * allocation.
  */
 static const struct {
 	int probability, interval, cycles;
@@ -441,7 +440,7 @@ static const struct {
 	{ 100, 997, 20 }, { 100, 1999, 15 },
 };
 
-/* Write @text to @path with the page allocator failing (make-it-fail). */
+/* Write @text to @path with the allocator failing (make-it-fail). */
 static int nomem_write(int make_it_fail, const char *path, const char *text)
 {
 	int fd, ret = 0;
@@ -473,7 +472,7 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 	long kernel;
 	int i;
 
-	ret = hr_fail_page_alloc(0, 1, NULL);
+	ret = hr_fail_alloc("fail_page_alloc", 0, 1, NULL);
 	if (ret == -ENOENT)
 		SKIP(return, "no fail_page_alloc: build with CONFIG_FAIL_PAGE_ALLOC=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y");
 	ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc: %s", strerror(-ret));
@@ -490,7 +489,8 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		int n = hr_nomem_rates[r].interval;
 		int ok = 0, nomem = 0;
 
-		ret = hr_fail_page_alloc(p, n, "add_memory_resource");
+		ret = hr_fail_alloc("fail_page_alloc", p, n,
+				    "add_memory_resource");
 		ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc within add_memory_resource(): %s",
 					 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
 					 strerror(-ret));
@@ -530,7 +530,7 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		if (_metadata->exit_code)
 			break;
 	}
-	hr_fail_page_alloc(0, 1, NULL);
+	hr_fail_alloc("fail_page_alloc", 0, 1, NULL);
 	close(make_it_fail);
 	if (_metadata->exit_code)
 		return;
@@ -538,6 +538,61 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 	EXPECT_LT(0, failed) TH_LOG("no add failed: nothing was injected");
 	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
 		    "before the first add and after the last");
+}
+
+/*
+ * A hot-add whose /proc/iomem resource cannot be allocated: slab fails the
+ * test's allocations below register_memory_resource() (hr_fail_alloc()),
+ * which claims the range before anything else of add_memory() runs.  The
+ * add must fail with ENOMEM, as an add that runs out of memory anywhere
+ * else does, not with EEXIST, which says the range is taken: ACPI's memory
+ * hot-add then counts the range as added, virtio-mem marks its device
+ * broken where ENOMEM would have it try again.  It must change nothing.
+ * Then the range must add, and an add of it while it is there must still
+ * fail with EEXIST.
+ */
+TEST_F(hidden, add_without_resource_fails_with_enomem)
+{
+	int make_it_fail, ret;
+	struct hr_state now;
+	char why[512], text[64];
+
+	ret = hr_fail_alloc("failslab", 0, 1, NULL);
+	if (ret == -ENOENT)
+		SKIP(return, "no failslab: build with CONFIG_FAILSLAB=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y");
+	ASSERT_EQ(0, ret) TH_LOG("failslab: %s", strerror(-ret));
+	make_it_fail = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_LE(0, make_it_fail) TH_LOG("/proc/self/make-it-fail: %s",
+					  strerror(errno));
+	ret = hr_fail_alloc("failslab", 100, 1, "register_memory_resource");
+	ASSERT_EQ(0, ret) TH_LOG("failslab within register_memory_resource(): %s",
+				 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
+				 strerror(-ret));
+	snprintf(text, sizeof(text), "%#llx %#llx", self->w.start,
+		 self->w.block);
+	ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
+	hr_fail_alloc("failslab", 0, 1, NULL);
+	close(make_it_fail);
+	EXPECT_EQ(-ENOMEM, ret)
+		TH_LOG("an add whose resource cannot be allocated %s%s",
+		       ret ? "failed with " : "succeeded",
+		       ret ? strerror(-ret) : "");
+	if (!ret)
+		ASSERT_EQ(0, hr_request("remove", self->w.start, self->w.block));
+	ASSERT_EQ(0, hr_snapshot(&now));
+	EXPECT_TRUE(hr_state_same(&self->w.before, &now, why, sizeof(why)))
+		TH_LOG("the failed add left something behind: %s", why);
+	hr_state_free(&now);
+
+	ASSERT_EQ(0, hr_request("add", self->w.start, self->w.block))
+		TH_LOG("the range does not add after the failed add");
+	EXPECT_EQ(-EEXIST, hr_request("add", self->w.start, self->w.block))
+		TH_LOG("an add of a range that is there does not fail with EEXIST");
+	ASSERT_EQ(0, hr_request("remove", self->w.start, self->w.block));
+	ASSERT_EQ(0, hr_snapshot(&now));
+	EXPECT_TRUE(hr_state_same(&self->w.before, &now, why, sizeof(why)))
+		TH_LOG("add and remove left something behind: %s", why);
+	hr_state_free(&now);
 }
 
 /*

@@ -114,25 +114,25 @@ static int hr_kallsyms_range(const char *name, unsigned long long *start,
 	return *start && *end ? 0 : -ESRCH;
 }
 
-#define HR_FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc"
-
-int hr_fail_page_alloc(int probability, int interval, const char *within)
+int hr_fail_alloc(const char *which, int probability, int interval,
+		  const char *within)
 {
 	static const char *const set[][2] = {
 		{ "task-filter", "Y" },
 		{ "ignore-gfp-wait", "N" },
-		{ "min-order", "0" },
 		{ "times", "-1" },
 		{ "space", "0" },
 		{ "verbose", "0" },
 		{ "stacktrace-depth", "32" },
+		{ "min-order", "0" },	/* fail_page_alloc's own */
 	};
 	unsigned long long start = 0, end = ~0ULL;
-	char path[128], val[32];
+	char dir[64], path[128], val[32];
 	unsigned int i;
 	int ret;
 
-	if (access(HR_FAIL_PAGE_ALLOC, F_OK))
+	snprintf(dir, sizeof(dir), "/sys/kernel/debug/%s", which);
+	if (access(dir, F_OK))
 		return -ENOENT;
 	if (probability) {
 		ret = hr_kallsyms_range(within, &start, &end);
@@ -140,22 +140,28 @@ int hr_fail_page_alloc(int probability, int interval, const char *within)
 			return ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(set); i++) {
-		snprintf(path, sizeof(path), HR_FAIL_PAGE_ALLOC "/%s",
-			 set[i][0]);
+		if (!strcmp(set[i][0], "min-order") &&
+		    strcmp(which, "fail_page_alloc"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, set[i][0]);
 		ret = hr_write(path, set[i][1]);
 		if (ret)
 			return ret == -ENOENT &&
 			       !strcmp(set[i][0], "stacktrace-depth") ?
 			       -EINVAL : ret;
 	}
+	snprintf(path, sizeof(path), "%s/require-start", dir);
 	snprintf(val, sizeof(val), "%#llx", start);
-	ret = hr_write(HR_FAIL_PAGE_ALLOC "/require-start", val);
+	ret = hr_write(path, val);
+	snprintf(path, sizeof(path), "%s/require-end", dir);
 	snprintf(val, sizeof(val), "%#llx", end);
-	ret = ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/require-end", val);
+	ret = ret ?: hr_write(path, val);
+	snprintf(path, sizeof(path), "%s/interval", dir);
 	snprintf(val, sizeof(val), "%d", interval);
-	ret = ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/interval", val);
+	ret = ret ?: hr_write(path, val);
+	snprintf(path, sizeof(path), "%s/probability", dir);
 	snprintf(val, sizeof(val), "%d", probability);
-	return ret ?: hr_write(HR_FAIL_PAGE_ALLOC "/probability", val);
+	return ret ?: hr_write(path, val);
 }
 
 int hr_events(long ev[HR_EVENTS])
@@ -583,7 +589,7 @@ long hr_kernel_pages(void)
 	char buf[64];
 	long tables;
 
-	if (slab < 0 || percpu < 0 || hr_read(HR_DEBUGFS "/vmalloc_tables", buf, sizeof(buf)))
+	if (slab < 0 || percpu < 0 || hr_read(HR_DEBUGFS "/vmalloc_pages", buf, sizeof(buf)))
 		return -1;
 	tables = atol(buf);
 	return tables + (slab + percpu) * 1024 / hr_page_size();

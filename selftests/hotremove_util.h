@@ -73,18 +73,20 @@ bool hr_host_plug(unsigned long long bytes);
 int hr_notifier_inject(const char *action, int err);
 
 /*
- * Make the page allocator fail the allocations of tasks that write 1 to
- * their /proc/<pid>/make-it-fail (fail_page_alloc with task-filter, so that
- * nothing else in the machine fails) that the kernel function @within (or
- * a function it calls, 32 frames deep) makes: probability percent of them,
- * and of those only every interval-th, at any order and also where they may
- * sleep (ignore-gfp-wait off: page tables are GFP_KERNEL), with no limit on
- * their number; probability 0 stops it.  0, -ENOENT without
- * CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS, -ESRCH when
- * /proc/kallsyms lacks @within, -EINVAL without
- * CONFIG_FAULT_INJECTION_STACKTRACE_FILTER.
+ * Make an allocator fail the allocations of tasks that write 1 to their
+ * /proc/<pid>/make-it-fail (task-filter, so that nothing else in the
+ * machine fails) that the kernel function @within (or a function it calls,
+ * 32 frames deep) makes: @which is "fail_page_alloc" (the page allocator,
+ * at any order) or "failslab" (slab).  probability percent of them, and of
+ * those only every interval-th, also where they may sleep (ignore-gfp-wait
+ * off: page tables and most of hot-add allocate with GFP_KERNEL), with no
+ * limit on their number; probability 0 stops it.  0, -ENOENT without
+ * CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAILSLAB and
+ * CONFIG_FAULT_INJECTION_DEBUG_FS, -ESRCH when /proc/kallsyms lacks
+ * @within, -EINVAL without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER.
  */
-int hr_fail_page_alloc(int probability, int interval, const char *within);
+int hr_fail_alloc(const char *which, int probability, int interval,
+		  const char *within);
 
 /* Memory notifier actions the module saw for the hidden RAM (its "events"). */
 enum { HR_GOING_ONLINE, HR_ONLINE, HR_CANCEL_ONLINE, HR_GOING_OFFLINE,
@@ -158,9 +160,9 @@ struct hr_zone {
 int hr_zones_free(struct hr_zone *z, int max);
 /*
  * Pages the kernel holds for itself that other work alongside a test (the
- * page-table readers) may take and keep: vmalloc's page tables (the test
- * module's vmalloc_tables), unreclaimable slab and per-CPU memory.  -1 when
- * they cannot be read.
+ * page-table readers) may take and keep: vmalloc's page tables and KASAN's
+ * shadow of vmalloc (the test module's vmalloc_pages), unreclaimable slab
+ * and per-CPU memory.  -1 when they cannot be read.
  */
 long hr_kernel_pages(void);
 /* The page size, from sysconf(). */
