@@ -440,6 +440,37 @@ static const struct {
 	{ 100, 997, 20 }, { 100, 1999, 15 },
 };
 
+/*
+ * Stop @which (hr_fail_alloc()) and open this task's make-it-fail: the
+ * file, or -1 after a SKIP where the kernel lacks @which (@config).
+ */
+static int fail_alloc_open(struct __test_metadata *_metadata,
+			   const char *which, const char *config)
+{
+	int fd, ret = hr_fail_alloc(which, 0, 1, NULL);
+
+	if (ret == -ENOENT)
+		SKIP(return -1, "no %s: build with %s=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y",
+		     which, config);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", which, strerror(-ret));
+	fd = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_LE(0, fd) TH_LOG("/proc/self/make-it-fail: %s",
+				strerror(errno));
+	return fd;
+}
+
+/* Aim @which at @within (hr_fail_alloc()), or fail saying what is missing. */
+static void fail_alloc_aim(struct __test_metadata *_metadata,
+			   const char *which, int probability, int interval,
+			   const char *within)
+{
+	int ret = hr_fail_alloc(which, probability, interval, within);
+
+	ASSERT_EQ(0, ret) TH_LOG("%s within %s(): %s", which, within,
+				 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
+				 strerror(-ret));
+}
+
 /* Write @text to @path with the allocator failing (make-it-fail). */
 static int nomem_write(int make_it_fail, const char *path, const char *text)
 {
@@ -472,13 +503,10 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 	long kernel;
 	int i;
 
-	ret = hr_fail_alloc("fail_page_alloc", 0, 1, NULL);
-	if (ret == -ENOENT)
-		SKIP(return, "no fail_page_alloc: build with CONFIG_FAIL_PAGE_ALLOC=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y");
-	ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc: %s", strerror(-ret));
-	make_it_fail = open("/proc/self/make-it-fail", O_WRONLY);
-	ASSERT_LE(0, make_it_fail) TH_LOG("/proc/self/make-it-fail: %s",
-					  strerror(errno));
+	make_it_fail = fail_alloc_open(_metadata, "fail_page_alloc",
+				       "CONFIG_FAIL_PAGE_ALLOC");
+	if (make_it_fail < 0)
+		return;
 	ASSERT_GE(64, self->w.size / self->w.block);
 	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
 	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
@@ -489,11 +517,8 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		int n = hr_nomem_rates[r].interval;
 		int ok = 0, nomem = 0;
 
-		ret = hr_fail_alloc("fail_page_alloc", p, n,
-				    "add_memory_resource");
-		ASSERT_EQ(0, ret) TH_LOG("fail_page_alloc within add_memory_resource(): %s",
-					 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
-					 strerror(-ret));
+		fail_alloc_aim(_metadata, "fail_page_alloc", p, n,
+			       "add_memory_resource");
 		for (i = 0; i < hr_nomem_rates[r].cycles; i++) {
 			ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
 			ASSERT_TRUE(!ret || ret == -ENOMEM)
@@ -557,17 +582,11 @@ TEST_F(hidden, add_without_resource_fails_with_enomem)
 	struct hr_state now;
 	char why[512], text[64];
 
-	ret = hr_fail_alloc("failslab", 0, 1, NULL);
-	if (ret == -ENOENT)
-		SKIP(return, "no failslab: build with CONFIG_FAILSLAB=y and CONFIG_FAULT_INJECTION_DEBUG_FS=y");
-	ASSERT_EQ(0, ret) TH_LOG("failslab: %s", strerror(-ret));
-	make_it_fail = open("/proc/self/make-it-fail", O_WRONLY);
-	ASSERT_LE(0, make_it_fail) TH_LOG("/proc/self/make-it-fail: %s",
-					  strerror(errno));
-	ret = hr_fail_alloc("failslab", 100, 1, "register_memory_resource");
-	ASSERT_EQ(0, ret) TH_LOG("failslab within register_memory_resource(): %s",
-				 ret == -EINVAL ? "build with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER=y" :
-				 strerror(-ret));
+	make_it_fail = fail_alloc_open(_metadata, "failslab", "CONFIG_FAILSLAB");
+	if (make_it_fail < 0)
+		return;
+	fail_alloc_aim(_metadata, "failslab", 100, 1,
+		       "register_memory_resource");
 	snprintf(text, sizeof(text), "%#llx %#llx", self->w.start,
 		 self->w.block);
 	ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
