@@ -39,7 +39,7 @@ if [ -x /bench/hotremove_bench ]; then
 	HOTREMOVE_BENCH_VMALLOC=/bench/test_vmalloc.ko /bench/hotremove_bench
 elif [ -n "${HOTREMOVE_ONLY:-}" ]; then
 	# The soak guest of ci/soak.sh: one test of hotremove_hidden.
-	echo "hotremove-guest: $HOTREMOVE_ONLY"
+	echo "hotremove-guest: only $HOTREMOVE_ONLY"
 	cd /selftests/hotremove
 	./hotremove_hidden -t "$HOTREMOVE_ONLY"
 else

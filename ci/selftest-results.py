@@ -16,7 +16,10 @@ import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-START, END = 'hotremove-guest: selftests', 'hotremove-guest: done'
+# The runner's start, or that of the one-test guest (hotremove.only=,
+# ci/soak.sh and ci/test-first.sh), whose KTAP is the test program's own.
+START = re.compile(r'hotremove-guest: (selftests|only \S+)$')
+END = 'hotremove-guest: done'
 KTAP = re.compile(r'^(TAP version \d+|KTAP version \d+|1\.\.\d+|(not )?ok \d+.*)$')
 
 
@@ -25,7 +28,7 @@ def ktap(lines):
     out, inside = [], False
     for line in lines:
         line = line.rstrip('\r\n')
-        if START in line:
+        if START.search(line):
             inside = True
             continue
         if END in line:

@@ -15,7 +15,7 @@
 # third column, and the selftest guest of the run boots with that test alone
 # (hotremove.only=), on the patches before K and then up to K.  Without K
 # it must fail (not ok, or a kernel report); with it, it must pass.
-# Results: build/test-first/K-{without,with}.{json,ktap,out}, or .log for a
+# Results: build/test-first/K-{without,with}.{json,ktap,out}, .log for a
 # selftest.  The tree is left with the whole series applied;
 # build/results/RUN.* of the runs used are overwritten.
 set -uo pipefail
@@ -69,29 +69,34 @@ selftest_first() {
 			"$top/ci/selftest-run.sh" --name "$name" "$run" \
 			>"$log/$k-$which.out" 2>&1 || true
 		cp "$res/$name.log" "$log/$k-$which.log" 2>/dev/null || true
+		cp "$res/$name.json" "$log/$k-$which.json" 2>/dev/null || true
 	done
 	python3 - "$log" "$k" "$test" <<'PY'
+import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), '..', 'ci'))
 from logscan import scan_file  # noqa: E402
+from summary import leaves  # noqa: E402
 
 log, k, test = sys.argv[1:]
 
 
 def outcome(which):
-    path = os.path.join(log, f'{k}-{which}.log')
-    if not os.path.exists(path):
+    """The test's status (kunit.py's JSON of the guest), the harness's
+    failure lines and the kernel reports of its console."""
+    path = os.path.join(log, f'{k}-{which}')
+    try:
+        with open(path + '.json') as f:
+            result = dict(leaves(json.load(f))).get(f'hidden.{test}')
+        text = open(path + '.log', errors='replace').read()
+    except (OSError, ValueError):
         return None, [], []
-    text = open(path, errors='replace').read()
-    m = re.search(rf'^(not ok|ok) 1 hidden\.{test}\b(.*)$', text, re.M)
-    result = None if not m else 'SKIP' if '# SKIP' in m.group(2) else \
-        'PASS' if m.group(1) == 'ok' else 'FAIL'
     why = [l.strip() for l in text.splitlines()
            if re.match(r'#\s+\S+\.c:\d+:', l.strip())]
-    return result, why, scan_file(path)
+    return result, why, scan_file(path + '.log')
 
 
 ok = True

@@ -114,6 +114,15 @@ static int hr_kallsyms_range(const char *name, unsigned long long *start,
 	return *start && *end ? 0 : -ESRCH;
 }
 
+/* Write @val to the attribute @attr of the fault injector in @dir. */
+static int hr_fail_set(const char *dir, const char *attr, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	return hr_write(path, val);
+}
+
 int hr_fail_alloc(const char *which, int probability, int interval,
 		  const char *within)
 {
@@ -124,10 +133,9 @@ int hr_fail_alloc(const char *which, int probability, int interval,
 		{ "space", "0" },
 		{ "verbose", "0" },
 		{ "stacktrace-depth", "32" },
-		{ "min-order", "0" },	/* fail_page_alloc's own */
 	};
 	unsigned long long start = 0, end = ~0ULL;
-	char dir[64], path[128], val[32];
+	char dir[64], val[32];
 	unsigned int i;
 	int ret;
 
@@ -140,28 +148,26 @@ int hr_fail_alloc(const char *which, int probability, int interval,
 			return ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(set); i++) {
-		if (!strcmp(set[i][0], "min-order") &&
-		    strcmp(which, "fail_page_alloc"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, set[i][0]);
-		ret = hr_write(path, set[i][1]);
+		ret = hr_fail_set(dir, set[i][0], set[i][1]);
 		if (ret)
 			return ret == -ENOENT &&
 			       !strcmp(set[i][0], "stacktrace-depth") ?
 			       -EINVAL : ret;
 	}
-	snprintf(path, sizeof(path), "%s/require-start", dir);
+	/* Allocations of any order: fail_page_alloc spares order 0 by default. */
+	if (!strcmp(which, "fail_page_alloc")) {
+		ret = hr_fail_set(dir, "min-order", "0");
+		if (ret)
+			return ret;
+	}
 	snprintf(val, sizeof(val), "%#llx", start);
-	ret = hr_write(path, val);
-	snprintf(path, sizeof(path), "%s/require-end", dir);
+	ret = hr_fail_set(dir, "require-start", val);
 	snprintf(val, sizeof(val), "%#llx", end);
-	ret = ret ?: hr_write(path, val);
-	snprintf(path, sizeof(path), "%s/interval", dir);
+	ret = ret ?: hr_fail_set(dir, "require-end", val);
 	snprintf(val, sizeof(val), "%d", interval);
-	ret = ret ?: hr_write(path, val);
-	snprintf(path, sizeof(path), "%s/probability", dir);
+	ret = ret ?: hr_fail_set(dir, "interval", val);
 	snprintf(val, sizeof(val), "%d", probability);
-	return ret ?: hr_write(path, val);
+	return ret ?: hr_fail_set(dir, "probability", val);
 }
 
 int hr_events(long ev[HR_EVENTS])
