@@ -143,6 +143,16 @@ void hr_hotadd_remove(struct hr_hotadd *h, struct vmem_altmap *altmap);
 #define hr_memory_notifier prevent_bootmem_remove_notifier
 #endif
 
+/*
+ * The page-table allocator hot-add passes to __create_pgd_mapping().
+ * Mainline's takes the level as an enum pgtable_level and is called
+ * pgd_pgtable_alloc_init_mm(); the glue that builds the suites there says
+ * so with -Dhr_pgtable_alloc=pgd_pgtable_alloc_init_mm.
+ */
+#ifndef hr_pgtable_alloc
+#define hr_pgtable_alloc __pgd_pgtable_alloc
+#endif
+
 int hr_going_offline(struct kunit *test, const struct hr_plan *p,
 		     bool skip_memmap, bool last);
 

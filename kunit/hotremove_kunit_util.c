@@ -128,7 +128,7 @@ static void hr_walk_pmd(struct hr_snap *s, pud_t *pudp, unsigned long addr,
 		next = pmd_addr_end(addr, end);
 		if (pmd_none(pmd))
 			continue;
-		if (pmd_sect(pmd)) {
+		if (pmd_leaf(pmd)) {
 			hr_record_leaf(s, HR_PMD, addr, pmd_val(pmd),
 				       pmd_cont(pmd), pmd_page(pmd));
 			continue;
@@ -152,7 +152,7 @@ static void hr_walk_pud(struct hr_snap *s, p4d_t *p4dp, unsigned long addr,
 		next = pud_addr_end(addr, end);
 		if (pud_none(pud))
 			continue;
-		if (pud_sect(pud)) {
+		if (pud_leaf(pud)) {
 			hr_record_leaf(s, HR_PUD, addr, pud_val(pud), false,
 				       pud_page(pud));
 			continue;
@@ -270,7 +270,7 @@ int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r
 		__create_pgd_mapping(swapper_pg_dir,
 				     hr_geo.alias_base + hr_phys_off(r->start),
 				     r->start, r->end - r->start, PAGE_KERNEL_RO,
-				     __pgd_pgtable_alloc,
+				     hr_pgtable_alloc,
 				     NO_EXEC_MAPPINGS | p->map_flags);
 		return 0;
 	}

@@ -122,13 +122,13 @@ static bool ht_maps(unsigned long addr, phys_addr_t phys)
 	pud = READ_ONCE(*pudp);
 	if (pud_none(pud))
 		return false;
-	if (pud_sect(pud))
+	if (pud_leaf(pud))
 		return __pud_to_phys(pud) + (addr & ~PUD_MASK) == phys;
 	pmdp = pmd_offset(pudp, addr);
 	pmd = READ_ONCE(*pmdp);
 	if (pmd_none(pmd))
 		return false;
-	if (pmd_sect(pmd))
+	if (pmd_leaf(pmd))
 		return __pmd_to_phys(pmd) + (addr & ~PMD_MASK) == phys;
 	pte = __ptep_get(pte_offset_kernel(pmdp, addr));
 	return pte_present(pte) &&
@@ -172,7 +172,7 @@ static void ht_count_pmd(struct ht_count *c, pud_t *pudp, unsigned long addr,
 		pmd_t pmd = READ_ONCE(*pmdp);
 
 		next = pmd_addr_end(addr, end);
-		if (pmd_none(pmd) || pmd_sect(pmd))
+		if (pmd_none(pmd) || pmd_leaf(pmd))
 			continue;
 		ht_table(c, HT_PTE, addr, PMD_SIZE);
 		if (c->pages)
@@ -190,7 +190,7 @@ static void ht_count_pud(struct ht_count *c, p4d_t *p4dp, unsigned long addr,
 		pud_t pud = READ_ONCE(*pudp);
 
 		next = pud_addr_end(addr, end);
-		if (pud_none(pud) || pud_sect(pud))
+		if (pud_none(pud) || pud_leaf(pud))
 			continue;
 		if (ht_real[HT_PMD])
 			ht_table(c, HT_PMD, addr, PUD_SIZE);
@@ -360,7 +360,7 @@ static void ht_leaves(struct ht_leaves *l, unsigned long addr,
 		next = pud_addr_end(addr, end);
 		if (pud_none(pud))
 			continue;
-		if (pud_sect(pud)) {
+		if (pud_leaf(pud)) {
 			l->pud++;
 			continue;
 		}
@@ -369,7 +369,7 @@ static void ht_leaves(struct ht_leaves *l, unsigned long addr,
 		next = pmd_addr_end(addr, end);
 		if (pmd_none(pmd))
 			continue;
-		if (pmd_sect(pmd)) {
+		if (pmd_leaf(pmd)) {
 			if (pmd_cont(pmd))
 				l->cont_pmd++;
 			else
