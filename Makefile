@@ -22,6 +22,12 @@ comma := ,
 space := $(subst ,, )
 MATRIX_RUNS := $(shell awk '!/^\#/ && NF { print $$1 }' ci/matrix)
 
+# The commands README.md shows in its code blocks, run as a reader types
+# them (ci/doc-check.sh), in plain make test runs: its two kunit.py runs
+# (results NAME, manifest ci/expected/RUN) and a line per command.
+DOC_RUNS := kunitpy byhand-4k-52:4k-52
+DOC_SUMMARY := --also=$(subst $(space),$(comma),$(DOC_RUNS)) --doc
+
 # SERIES=upstream: mainline's leaf-split rejection (patches/upstream/) instead
 # of our series, upstream-fixes: with our fixes to it (ci/series.sh); its own
 # build folders, results named SERIES-RUN.  Default: our series.
@@ -36,10 +42,13 @@ ONE_GUEST = $(if $(GUEST_PREFIX),echo "error: SELFTEST_GUEST applies to 'make se
 # DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
 SUMMARY_PREFIX := $(if $(filter 1,$(DEBUG)),debug-)$(SERIES_PREFIX)
 SUMMARY := ci/summary.py $(if $(SUMMARY_PREFIX),--prefix=$(SUMMARY_PREFIX))
+# make test checks README's commands only where they apply: build/linux
+# and the plain kernels.
+DOC_CHECK := $(if $(KDIR)$(SUMMARY_PREFIX),,yes)
 
 export KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
 
-.PHONY: all test matrix kunit selftests expected check-config deps tree \
+.PHONY: all test doc-check matrix kunit selftests expected check-config deps tree \
 	series bisect-check test-first mutants bench soak coverage compare dashboard \
 	dashboard-check xarch check-xarch clean help
 
@@ -55,8 +64,15 @@ test: deps tree
 	done; \
 	$(foreach g,$(TEST_GUESTS),$(foreach r,$(TEST_GUEST_RUNS_$(g)),\
 		SELFTEST_GUEST=$(g) ci/selftest-run.sh $(r) || true;)) \
+	$(if $(DOC_CHECK),ci/doc-check.sh || true;) \
 	$(SUMMARY) --table --selftests $(TEST_RUNS) \
-		$(foreach g,$(TEST_GUESTS),--guests=$(g):$(subst $(space),$(comma),$(TEST_GUEST_RUNS_$(g))))
+		$(foreach g,$(TEST_GUESTS),--guests=$(g):$(subst $(space),$(comma),$(TEST_GUEST_RUNS_$(g)))) \
+		$(if $(DOC_CHECK),$(DOC_SUMMARY))
+
+# README's commands alone (ci/doc-check.sh), with their own summary
+# (build/results/summary-doc.json).
+doc-check: deps tree
+	@ci/doc-check.sh; ci/summary.py --summary-json=summary-doc.json $(DOC_SUMMARY)
 
 matrix: deps tree
 	@$(ONE_GUEST) for r in $(MATRIX_RUNS); do \
@@ -75,7 +91,7 @@ selftests: check-config deps tree
 
 # Write ci/expected/RUN, the manifest each run must match, from the results
 # of the last run of each of RUNS (default: the runs that have results).
-RUNS ?= $(foreach r,$(MATRIX_RUNS),$(if $(wildcard build/results/$(r).json),$(r)))
+RUNS ?= $(foreach r,$(MATRIX_RUNS) kunitpy,$(if $(wildcard build/results/$(r).json),$(r)))
 expected:
 	@$(if $(SERIES_PREFIX),echo "error: the manifests describe our series: run 'make expected' without SERIES=$(SERIES)" >&2; false,\
 	 $(if $(strip $(RUNS)),ci/summary.py --write-expected $(RUNS),\
@@ -135,7 +151,7 @@ compare:
 
 # The dashboard again, from whatever results and tracefiles build/ holds.
 dashboard:
-	@coverage/report.sh $(MATRIX_RUNS)
+	@coverage/report.sh --also=$(subst $(space),$(comma),$(DOC_RUNS)) $(MATRIX_RUNS)
 
 # Render the dashboard in headless Chromium (installed when missing).
 dashboard-check: dashboard
@@ -158,6 +174,7 @@ clean:
 help:
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit suite, selftests, summary"
 	@echo "make test            CI tier, KUnit and selftests: $(TEST_RUNS)"
+	@echo "make doc-check       run the commands README.md shows, as a reader types them (part of make test)"
 	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"

@@ -36,10 +36,10 @@ for k in $(seq 1 "$n"); do
 		"${series_patches[k - 1]}")
 	echo "bisect-check: patch $k/$n: $subject"
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patch $k does not apply"
-	"$top/ci/kunit-run.sh" "$run" >/dev/null
-	cp "$res/$series_prefix$run.json" "$log/$k.json" 2>/dev/null || true
-	cp "$res/$series_prefix$run.out" "$log/$k.out" 2>/dev/null || true
-	cp "$res/$series_prefix$run.ktap" "$log/$k.ktap" 2>/dev/null || true
+	"$top/ci/kunit-run.sh" --name "bisect-$series_prefix$run" "$run" >/dev/null
+	for ext in json out ktap; do
+		cp "$res/bisect-$series_prefix$run.$ext" "$log/$k.$ext" 2>/dev/null || true
+	done
 done
 PATCHES= UPTO= "$top/ci/prepare-tree.sh" >/dev/null
 

@@ -19,15 +19,22 @@
 #
 # With --build-only the kernel is only built (kunit.py build), and only when
 # it is missing or out of date: ci/selftest-run.sh boots the same kernel.
+# With --name NAME the results are build/results/NAME.* instead: the runs
+# of make mutants, test-first and bisect-check, which must never be read as
+# the run's own results.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build_only=
-if [ "${1:-}" = --build-only ]; then
-	build_only=1
-	shift
-fi
-run=${1:?usage: ci/kunit-run.sh [--build-only] RUN}
+usage="usage: ci/kunit-run.sh [--build-only] [--name NAME] RUN"
+build_only= name_opt=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--build-only) build_only=1; shift ;;
+	--name) name_opt=$2; shift 2 ;;
+	*) echo "kunit-run: error: $usage" >&2; exit 1 ;;
+	esac
+done
+run=${1:?$usage}
 
 prog=kunit-run
 . "$top/ci/run-common.sh"
@@ -53,6 +60,7 @@ if [ "${DEBUG:-}" = 1 ]; then
 	out="$outroot/$series_prefix$kconfig-debug"
 	timeout=${KUNIT_TIMEOUT:-900}
 fi
+name=${name_opt:-$name}
 res="$top/build/results"
 mkdir -p "$out" "$res"
 [ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds}

@@ -20,6 +20,7 @@
 # arch_add_memory(), through fail_page_alloc), which the selftests must
 # catch instead.
 # The tree is restored after each mutant; the next normal run rebuilds.
+# Results are named mutant-RUN.* and mutant-selftests-RUN.*, never RUN.*.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +48,7 @@ for m in "${mutants[@]}"; do
 	! grep -q '^# caught by: selftests' "$m" || by_selftests=1
 	git -C "$tree" apply "$m" ||
 		{ echo "mutants: error: $name does not apply: refresh ci/mutants/" >&2; exit 1; }
-	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" "$mrun" >/dev/null
+	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "mutant-$mrun" "$mrun" >/dev/null
 	git -C "$tree" apply -R "$m"
 	verdict=$(PYTHONPATH="$top/ci" python3 -c '
 import json, sys
@@ -72,7 +73,7 @@ if not cases:
 bad = sorted({n.split(":")[0] for n, s in cases
               if s not in ("PASS", "SKIP")} - {""})
 print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
-' "$top/build/results/$mrun.out" "$top/build/results/$mrun.json")
+' "$top/build/results/mutant-$mrun.out" "$top/build/results/mutant-$mrun.json")
 	if [ -n "$by_selftests" ] && [ "$verdict" = "NOT CAUGHT" ]; then
 		echo "mutant $name on $mrun: not caught by KUnit, which cannot reach it; the selftests must"
 	else
@@ -85,11 +86,12 @@ print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
 	esac
 	mkconfig=$(awk -v r="$mrun" '$1 == r { print $2 }' "$top/ci/matrix")
 	SELFTEST_CYCLES=10 "$top/ci/selftest-run.sh" \
-		--build-dir "$top/build/kunit/$mkconfig" "$mrun" >/dev/null 2>&1
+		--build-dir "$top/build/kunit/$mkconfig" \
+		--name "mutant-selftests-$mrun" "$mrun" >/dev/null 2>&1
 	PYTHONPATH="$top/ci" python3 -c '
 import sys
 from summary import load_selftests
-cases, _, problem = load_selftests("selftests-" + sys.argv[1])
+cases, _, problem = load_selftests("mutant-selftests-" + sys.argv[1])
 bad = [n for n, s in cases if s != "PASS"]
 if problem:
     bad.append("(" + problem + ")")

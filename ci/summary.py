@@ -30,10 +30,21 @@ counts every selftest like a case: a missing result, a guest problem (hang,
 kernel report) or fewer than SELFTEST_CASES tests counts as one failure.
 The figures the tests print ('hotremove: ...' lines: table pages per level
 before and at peak, cycles, time per cycle) go into the summary JSON.
+With --summary-json=NAME the summary goes to build/results/NAME instead.
+With --also=NAME[:RUN],... it also reads KUnit runs that have no selftests:
+the README's kunit.py commands that ci/doc-check.sh runs, each matched
+against ci/expected/RUN (default NAME).  With --doc it counts the README
+commands of build/results/doc-check.tsv: a failed one is a failure.
+
+kunit_result() and selftest_result() are the verdict of one run: the
+summary and the dashboard (coverage/dashboard.py) both use them, and the
+summary JSON records each run's verdict ('ok') and what was built
+(identity()).
 """
 import json
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -203,6 +214,78 @@ def counts(cases):
     return p, len(cases) - p - sk, sk
 
 
+def kunit_result(name, manifest_run=None):
+    """The verdict of KUnit run NAME (build/results/NAME.*), as a dict.
+
+    ok is true exactly when the run has results, a configuration line, no
+    kernel report, no failed case and matches ci/expected/MANIFEST_RUN
+    (default NAME): expected skips, with the manifest's reasons, are fine.
+    """
+    cases, config, problem, reasons, diffs, figs = load(name, manifest_run)
+    p, f, s = counts(cases)
+    return {'cases': cases, 'config': config, 'problem': problem,
+            'reasons': reasons, 'differences': diffs, 'figures': figs,
+            'passed': p, 'failed': f, 'skipped': s,
+            'ok': not f and not problem,
+            'verdict': problem or ('FAIL' if f else 'ok')}
+
+
+def selftest_result(name):
+    """The verdict of selftest run NAME, as a dict: every test must pass."""
+    cases, figures, problem = load_selftests(name)
+    problem = problem or readers_problem(cases, figures)
+    p, f, s = counts(cases)
+    verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if s else 'ok')
+    return {'cases': cases, 'figures': figures, 'problem': problem,
+            'passed': p, 'failed': f, 'skipped': s,
+            'ok': verdict == 'ok', 'verdict': verdict}
+
+
+def git(tree, *args):
+    """Output of a git command in TREE, or '' when it fails."""
+    try:
+        return subprocess.run(['git', '-C', tree, *args], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ''
+
+
+def identity():
+    """What the results were built from: base, series and harness.
+
+    The base is the one extracted into the tree (its 'base' commit), not
+    the pin of ci/base.conf; KDIR names a tree used as it is.
+    """
+    kdir = os.environ.get('KDIR')
+    tree = kdir or os.path.join(TOP, 'build', 'linux')
+    head = git(tree, 'rev-parse', '--short=12', 'HEAD')
+    local = ' + local changes' if git(tree, 'status', '--porcelain',
+                                      '-uno') else ''
+    if kdir:
+        base = f'KDIR={kdir}'
+        series = f'tree at {head or "?"}{local}'
+    else:
+        subject = git(tree, 'log', '-1', '--format=%s', 'base')
+        base = subject.split(': ', 1)[1] if subject.startswith('base: ') \
+            else 'no prepared tree'
+        n = git(tree, 'rev-list', '--count', 'base..HEAD') or '?'
+        series = f'{n} patches on the base, tree at {head or "?"}{local}'
+    harness = git(TOP, 'rev-parse', '--short=12', 'HEAD') or '?'
+    if git(TOP, 'status', '--porcelain', '-uno'):
+        harness += ' + uncommitted changes'
+    return {'base': base, 'series': series, 'harness': harness}
+
+
+def doc_checks():
+    """[(status, command, detail)] of build/results/doc-check.tsv, or None."""
+    try:
+        with open(os.path.join(RESULTS, 'doc-check.tsv')) as f:
+            return [tuple((l.rstrip('\n').split('\t') + ['', ''])[:3])
+                    for l in f if l.strip()]
+    except OSError:
+        return None
+
+
 def seconds(name):
     """' (N s)' from build/results/NAME.seconds, or ''."""
     try:
@@ -280,15 +363,15 @@ def selftest_table(prefix, runs):
     print(f'{"selftests":16} {"tests":>5} {"pass":>4} {"fail":>4} {"skip":>4} '
           f'{"cycles":>6} {"ms/cycle":>8}  result')
     for run in runs:
-        cases, figures, problem = load_selftests(prefix + 'selftests-' + run)
-        problem = problem or readers_problem(cases, figures)
-        p, f, sk = counts(cases)
+        r = selftest_result(prefix + 'selftests-' + run)
+        cases, figures, problem = r['cases'], r['figures'], r['problem']
+        p, f, sk = r['passed'], r['failed'], r['skipped']
         passed += p
         skipped += sk
         # Every selftest must run: a skip fails the run.
         failed += f + (1 if problem or sk else 0)
         cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
-        verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if sk else 'ok')
+        verdict = r['verdict']
         secs = seconds(prefix + 'selftests-' + run)
         print(f'{run:16} {len(cases):5} {p:4} {f:4} {sk:4} '
               f'{cyc.get("cycles", "-"):>6} {cyc.get("ms_per_cycle", "-"):>8}'
@@ -301,7 +384,7 @@ def selftest_table(prefix, runs):
                     print(f'  {test}: {key}: {fig[key]}')
         out.append({'run': run, 'tests': dict(cases), 'passed': p,
                     'failed': f, 'skipped': sk, 'figures': figures,
-                    'problem': problem})
+                    'problem': problem, 'ok': r['ok']})
     return passed, failed, skipped, out
 
 
@@ -324,46 +407,77 @@ def write_expected(run, cases, config, reasons, problem, diffs, figs):
     return None
 
 
+def kunit_line(run, name, manifest_run, write):
+    """Print the line of one KUnit run; return its summary entry."""
+    r = kunit_result(name, manifest_run)
+    if write:
+        r['problem'] = write_expected(run, r['cases'], r['config'],
+                                      r['reasons'], r['problem'],
+                                      r['differences'], r['figures'])
+        r['differences'] = []
+        r['ok'] = not r['failed'] and not r['problem']
+        r['verdict'] = r['problem'] or ('FAIL' if r['failed'] else 'ok')
+    page, va, act, lvl = r['config'] or ('?', '?', '?', '?')
+    print(f'{run:16} {page:>4} {va:>3} {act:>3} {lvl:>3} {len(r["cases"]):5} '
+          f'{r["passed"]:4} {r["failed"]:4} {r["skipped"]:4}  '
+          f'{r["verdict"]}{seconds(name)}')
+    for d in r['differences']:
+        print(f'  {run}: {d}')
+    return r, {'run': run, 'page_size': page, 'va_bits': va,
+               'vabits_actual': act, 'levels': lvl,
+               'cases': len(r['cases']), 'passed': r['passed'],
+               'failed': r['failed'], 'skipped': r['skipped'],
+               'problem': r['problem'], 'differences': r['differences'],
+               'ok': r['ok']}
+
+
+def doc_table():
+    """Print the README commands ci/doc-check.sh ran; return counts, JSON."""
+    checks = doc_checks()
+    print('\nREADME commands (ci/doc-check.sh):')
+    if checks is None:
+        print('  no build/results/doc-check.tsv: ci/doc-check.sh did not run')
+        return 0, 1, 0, [{'status': 'FAIL', 'command': 'ci/doc-check.sh',
+                          'detail': 'did not run'}]
+    n = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
+    out = []
+    for status, command, detail in checks:
+        status = status if status in n else 'FAIL'
+        n[status] += 1
+        print(f'  {status:4}  {command}' + (f'  # {detail}' if detail else ''))
+        out.append({'status': status, 'command': command, 'detail': detail})
+    return n['PASS'], n['FAIL'], n['SKIP'], out
+
+
 def main(argv):
     table = '--table' in argv
     prefix = ''.join(a.split('=', 1)[1] for a in argv
                      if a.startswith('--prefix='))
     runs = [a for a in argv if not a.startswith('--')]
+    # --also=NAME[:RUN],...: KUnit runs without selftests (ci/doc-check.sh).
+    also = [tuple((x + ':' + x).split(':')[:2])
+            for a in argv if a.startswith('--also=')
+            for x in a.split('=', 1)[1].split(',') if x]
     passed = failed = skipped = 0
     per_run = {}
     summary = []
     runs_kunit = [] if '--no-kunit' in argv else runs
-    if runs_kunit:
+    if runs_kunit or also:
         print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
               f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
     write = '--write-expected' in argv
-    for run in runs_kunit:
-        cases, config, problem, reasons, diffs, figs = load(prefix + run, run)
-        if write:
-            if prefix:
-                print('summary: error: manifests come from plain runs, '
-                      'not ' + prefix + 'RUN', file=sys.stderr)
-                return 1
-            problem = write_expected(run, cases, config, reasons, problem,
-                                     diffs, figs)
-            diffs = []
-        per_run[run] = dict(cases)
-        p, f, s = counts(cases)
-        passed += p
-        skipped += s
-        failed += f + (1 if problem else 0)
-        page, va, act, lvl = config or ('?', '?', '?', '?')
-        verdict = problem or ('FAIL' if f else 'ok')
-        secs = seconds(prefix + run)
-        print(f'{run:16} {page:>4} {va:>3} {act:>3} {lvl:>3} {len(cases):5} '
-              f'{p:4} {f:4} {s:4}  {verdict}{secs}')
-        for d in diffs:
-            print(f'  {run}: {d}')
-        summary.append({'run': run, 'page_size': page, 'va_bits': va,
-                        'vabits_actual': act, 'levels': lvl,
-                        'cases': len(cases), 'passed': p, 'failed': f,
-                        'skipped': s, 'problem': problem,
-                        'differences': diffs})
+    if write and prefix:
+        print('summary: error: manifests come from plain runs, not ' +
+              prefix + 'RUN', file=sys.stderr)
+        return 1
+    for run, name, manifest_run in ([(r, prefix + r, r) for r in runs_kunit] +
+                                    [(n, n, m) for n, m in also]):
+        r, entry = kunit_line(run, name, manifest_run, write)
+        per_run[run] = dict(r['cases'])
+        passed += r['passed']
+        skipped += r['skipped']
+        failed += r['failed'] + (1 if r['problem'] else 0)
+        summary.append(entry)
 
     if table and runs_kunit:
         names = []
@@ -402,19 +516,31 @@ def main(argv):
                 passed += p
                 failed += f
                 skipped += sk
+    docs = None
+    if '--doc' in argv:
+        p, f, sk, docs = doc_table()
+        passed += p
+        failed += f
+        skipped += sk
 
     os.makedirs(RESULTS, exist_ok=True)
     name = f'summary-{prefix.rstrip("-")}.json' if prefix else 'summary.json'
-    result = {'runs': summary, 'passed': passed, 'failed': failed,
-              'skipped': skipped}
+    # --summary-json=NAME: a check of its own (make doc-check) that must
+    # not replace the summary of the runs.
+    name = ''.join(a.split('=', 1)[1] for a in argv
+                   if a.startswith('--summary-json=')) or name
+    result = {'identity': identity(), 'runs': summary, 'passed': passed,
+              'failed': failed, 'skipped': skipped}
     if selftests is not None:
         result['selftests'] = selftests
     if guests:
         result['guests'] = guests
+    if docs is not None:
+        result['readme_commands'] = docs
     with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump(result, fh, indent=2)
     print(f'{passed} passed, {failed} failed, {skipped} skipped')
-    return 1 if failed or not runs else 0
+    return 1 if failed or not (runs or also) else 0
 
 
 if __name__ == '__main__':

@@ -16,8 +16,8 @@
 # (hotremove.only=), on the patches before K and then up to K.  Without K
 # it must fail (not ok, or a kernel report); with it, it must pass.
 # Results: build/test-first/K-{without,with}.{json,ktap,out}, .log for a
-# selftest.  The tree is left with the whole series applied;
-# build/results/RUN.* of the runs used are overwritten.
+# selftest.  The tree is left with the whole series applied; the runs'
+# results are named test-first-RUN.*, never RUN.*.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +46,7 @@ keep() {
 	local run=$1 to=$2 ext
 
 	for ext in json ktap out; do
-		cp "$res/$run.$ext" "$log/$to.$ext" 2>/dev/null || true
+		cp "$res/test-first-$run.$ext" "$log/$to.$ext" 2>/dev/null || true
 	done
 }
 
@@ -150,11 +150,11 @@ lines = open(path).read().split('\n')
 last = max(i for i, l in enumerate(lines) if l.startswith('hotremove_kunit-y'))
 open(path, 'w').write('\n'.join(lines[:last + 1] + new + lines[last + 1:]))
 PY
-	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
+	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-without"
 	git -C "$top/build/linux" checkout -q -- arch/arm64/mm/Makefile
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
-	"$top/ci/kunit-run.sh" "$run" >/dev/null 2>&1
+	"$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-with"
 
 	python3 - "$log" "$k" $objs <<'PY' || bad=1

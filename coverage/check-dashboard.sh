@@ -3,7 +3,9 @@
 #
 # Render build/coverage/index.html in headless Chromium, from disk, as a
 # reviewer would open it: the results table (and, with coverage data, the
-# function table) must be in the rendered page.  Keeps a screenshot in
+# function table) must be in the rendered page, and each cell's colour must
+# be the verdict of the summary that judged its run
+# (coverage/check-verdicts.py).  Keeps a screenshot in
 # build/coverage/dashboard.png.  Installs Debian's chromium when missing.
 set -euo pipefail
 
@@ -34,6 +36,9 @@ if [ -s "$cov/total.info" ]; then
 	grep -q '<table id="functions">' <<<"$dom" ||
 		die "coverage data exists but the rendered page has no function table"
 fi
+printf '%s\n' "$dom" >"$cov/dashboard.dom.html"
+"$top/coverage/check-verdicts.py" "$cov/dashboard.dom.html" ||
+	die "the dashboard's colours disagree with the summaries: see the lines above"
 rm -f "$cov/dashboard.png"
 "${browser[@]}" --window-size=1400,2000 --screenshot="$cov/dashboard.png" \
 	"file://$page" >/dev/null 2>&1 || true

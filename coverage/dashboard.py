@@ -2,14 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 """Write the results and coverage dashboard: one static HTML page.
 
-coverage/dashboard.py [--info TRACEFILE] RUN...
+coverage/dashboard.py [--info TRACEFILE] [--also=NAME:RUN,...] RUN...
 
 build/coverage/index.html gets:
- - the base version and the series and harness revisions it was made from;
+ - the base version built (read from the tree, as the summary recorded it)
+   and the series and harness revisions;
  - the results matrix, run by suite (the KUnit suite and the selftests of
-   `make test` or `make matrix`, of the gcov kernels of `make coverage` and
-   of the debug kernels of DEBUG=1, where build/results/ has them), with
-   pass, fail and skip counts, run times and a link to each log;
+   `make test` or `make matrix`, the selftests of the other guests, the
+   README's kunit.py commands (--also: results NAME, manifest RUN), the
+   gcov kernels of `make coverage` and the debug kernels of DEBUG=1, where
+   build/results/ has them), with pass, fail and skip counts, run times and
+   a link to each log.  A cell is green exactly when ci/summary.py's
+   verdict of that run is ok (the same functions decide): every case
+   passed or skipped as the manifest says.  Expected skips show their
+   reasons on hover and in a details row; a difference from the manifest
+   is named in the cell.  Each cell names the summary JSON that judged the
+   run; a cell whose run that summary does not list says so;
  - line and branch coverage of each hot-remove function of
    arch/arm64/mm/mmu.c, with its uncovered lines, and of each profiled file;
  - a link to the lcov (genhtml) report.
@@ -24,7 +32,6 @@ import html
 import json
 import os
 import re
-import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,26 +47,36 @@ HOTREMOVE_FUNCS = re.compile(
     r'hotplug_leaf_size|hotplug_range_splits_leaf|hotremove_splits_leaf|'
     r'hotplug_map_linear|arch_add_memory)$')
 ASSERTION = re.compile(r'\b(WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\(')
-# (suite title, results prefix): the prefix names build/results/<prefix>RUN.*
-SUITES = [('KUnit', ''), ('selftests', 'selftests-'),
-          ('KUnit, gcov kernel', 'cov-'),
-          ('selftests, gcov kernel', 'cov-selftests-'),
-          ('KUnit, debug kernel', 'debug-'),
-          ('selftests, debug kernel', 'debug-selftests-')]
+# (suite title, results prefix, summary JSON, its key): the prefix names
+# build/results/<prefix>RUN.*; the summary that judged those runs is
+# build/results/<summary JSON>, its runs under the key ('runs' for KUnit,
+# 'selftests', or 'guests' and the variant).
+SUITES = [('KUnit', '', 'summary.json', ('runs',)),
+          ('selftests', 'selftests-', 'summary.json', ('selftests',)),
+          ('selftests, rodata=on guest', 'rodata-on-selftests-',
+           'summary.json', ('guests', 'rodata-on')),
+          ('selftests, memmap_on_memory guest', 'memmap-on-memory-selftests-',
+           'summary.json', ('guests', 'memmap-on-memory')),
+          ('KUnit, gcov kernel', 'cov-', 'summary-cov.json', ('runs',)),
+          ('selftests, gcov kernel', 'cov-selftests-', 'summary-cov.json',
+           ('selftests',)),
+          ('KUnit, debug kernel', 'debug-', 'summary-debug.json', ('runs',)),
+          ('selftests, debug kernel', 'debug-selftests-', 'summary-debug.json',
+           ('selftests',))]
 
 
-def git(*args, cwd=TOP):
+def summary_runs(json_name, key):
+    """{run: ok} of the runs a summary JSON judged, or None without one."""
     try:
-        return subprocess.run(['git', *args], cwd=cwd, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return '?'
-
-
-def base_version():
-    with open(os.path.join(TOP, 'ci', 'base.conf')) as f:
-        conf = dict(re.findall(r'^(\w+)=(\S+)', f.read(), re.M))
-    return f"{conf.get('BASE_PKG', '?')} {conf.get('BASE_VERSION', '?')}"
+        with open(os.path.join(RESULTS, json_name)) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    for k in key:
+        data = data.get(k, {}) if isinstance(data, dict) else {}
+    if not isinstance(data, list):
+        return {}
+    return {r['run']: r.get('ok') for r in data}
 
 
 def read_info(path):
@@ -169,7 +186,9 @@ def pct(hit, total):
     return f'{100.0 * hit / total:.1f}%' if total else 'n/a'
 
 
-def results_cell(prefix, run):
+def results_cell(suite, run, manifest_run):
+    """The cell of RUN in SUITE: ci/summary.py's verdict, or None."""
+    title, prefix, json_name, key = suite
     name = prefix + run
     # A run that failed to build leaves only its build log or timing.
     if not any(os.path.exists(os.path.join(RESULTS, name + ext))
@@ -177,20 +196,29 @@ def results_cell(prefix, run):
                            '.seconds')):
         return None
     if 'selftests-' in prefix:
-        cases, _, problem = summary.load_selftests(name)
+        r = summary.selftest_result(name)
         log = name + '.log'
+        reasons = {}
+        diffs = []
     else:
-        cases, _, problem, _, _, _ = summary.load(name, run)
+        r = summary.kunit_result(name, manifest_run)
         log = name + '.ktap'
-    p, fail, s = summary.counts(cases)
+        reasons = {n: r['reasons'].get(n.split(': ', 1)[-1], '')
+                   for n, st in r['cases'] if st == 'SKIP'}
+        diffs = r['differences']
     secs = None
     try:
         with open(os.path.join(RESULTS, name + '.seconds')) as f:
             secs = int(f.read().strip())
     except (OSError, ValueError):
         pass
-    return {'passed': p, 'failed': fail, 'skipped': s,
-            'problem': problem, 'seconds': secs, 'log': log}
+    judged = summary_runs(json_name, key)
+    return {'passed': r['passed'], 'failed': r['failed'],
+            'skipped': r['skipped'], 'problem': r['problem'],
+            'ok': r['ok'], 'verdict': r['verdict'], 'skips': reasons,
+            'differences': diffs, 'seconds': secs, 'log': log,
+            'summary': json_name,
+            'in_summary': judged is not None and run in judged}
 
 
 def render(meta, runs, cells, funcs, files):
@@ -211,10 +239,16 @@ def render(meta, runs, cells, funcs, files):
     out.append('</table>')
 
     # Suites with no result in any run (no debug kernels, say) stay out.
-    suites = [t for t, _ in SUITES if any(cells[r].get(t) for r in runs)]
-    out.append('<h2>Results</h2><table id="results"><tr><th class="l">run</th>')
+    suites = [t for t, *_ in SUITES if any(cells[r].get(t) for r in runs)]
+    out.append('<h2>Results</h2>')
+    out.append('<p>Green: the run matches its manifest (<code>ci/expected/'
+               '</code>) with no failed case and no kernel report, the '
+               'verdict of <code>ci/summary.py</code>; expected skips are '
+               'listed with their reasons below the table.</p>')
+    out.append('<table id="results"><tr><th class="l">run</th>')
     out += [f'<th>{e(title)}</th>' for title in suites]
     out.append('</tr>')
+    details = []
     for run in runs:
         out.append(f'<tr><td class="l">{e(run)}</td>')
         for title in suites:
@@ -222,16 +256,38 @@ def render(meta, runs, cells, funcs, files):
             if c is None:
                 out.append('<td class="none">not run</td>')
                 continue
-            bad = c['failed'] or c['skipped'] or c['problem']
             text = f"{c['passed']} pass, {c['failed']} fail, {c['skipped']} skip"
+            if c['skipped'] and c['ok'] and c['skips']:
+                text += ' (as the manifest says)'
             if c['problem']:
                 text += f" ({c['problem']})"
             if c['seconds'] is not None:
                 text += f", {c['seconds']} s"
-            out.append(f'<td class="{"bad" if bad else "ok"}">{e(text)} '
-                       f'<a href="../results/{e(c["log"])}">log</a></td>')
+            if not c['in_summary']:
+                text += f" [not in the last {c['summary']}: older results]"
+            tip = '; '.join(f'{n}: {why}' for n, why in c['skips'].items())
+            cls = 'ok' if c['ok'] else 'bad'
+            diffs = ''.join(f'<br><small>{e(d)}</small>'
+                            for d in c['differences'])
+            out.append(f'<td class="{cls}" data-run="{e(run)}" '
+                       f'data-suite="{e(title)}" data-summary="{e(c["summary"])}" '
+                       f'title="{e(tip)}">{e(text)} '
+                       f'<a href="../results/{e(c["log"])}">log</a>{diffs}</td>')
+            if c['skips']:
+                details.append((run, title, c['skips']))
         out.append('</tr>')
     out.append('</table>')
+    if details:
+        out.append('<details id="skips"><summary>Skipped cases and their '
+                   'reasons</summary><table><tr><th class="l">run</th>'
+                   '<th class="l">suite</th><th class="l">case</th>'
+                   '<th class="l">reason</th></tr>')
+        for run, title, skips in details:
+            for n, why in skips.items():
+                out.append(f'<tr><td class="l">{e(run)}</td><td class="l">'
+                           f'{e(title)}</td><td class="l">{e(n)}</td>'
+                           f'<td class="l">{e(why)}</td></tr>')
+        out.append('</table></details>')
 
     out.append('<h2>Hot-remove functions of arch/arm64/mm/mmu.c</h2>')
     if not funcs:
@@ -285,23 +341,37 @@ def render(meta, runs, cells, funcs, files):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--info', help='merged lcov tracefile')
+    ap.add_argument('--also', default='',
+                    help='NAME:RUN,...: KUnit results NAME, manifest RUN')
     ap.add_argument('runs', nargs='+')
     args = ap.parse_args(argv)
 
-    tree = os.path.join(TOP, 'build', 'linux')
-    meta = {
-        'base': base_version(),
-        'series': git('rev-list', '--count', 'base..series', cwd=tree)
-                  + ' patches on the base, tree commit '
-                  + git('rev-parse', '--short', 'series', cwd=tree),
-        'harness': git('rev-parse', '--short', 'HEAD')
-                   + (' + uncommitted changes' if git('status', '--porcelain', '-uno') else ''),
-        'written': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-    }
-    cells = {run: {} for run in args.runs}
-    for run in args.runs:
-        for title, prefix in SUITES:
-            cells[run][title] = results_cell(prefix, run)
+    # What the results were built from: as the last summary recorded it,
+    # and the tree as it is now when that differs.
+    meta = {}
+    try:
+        with open(os.path.join(RESULTS, 'summary.json')) as f:
+            meta.update(json.load(f).get('identity', {}))
+    except (OSError, ValueError):
+        pass
+    now = summary.identity()
+    if not meta:
+        meta = dict(now)
+    for k in ('base', 'series', 'harness'):
+        if now.get(k) != meta.get(k):
+            meta[k + ' now'] = now.get(k, '?')
+    meta['written'] = datetime.datetime.now(datetime.timezone.utc).strftime(
+        '%Y-%m-%d %H:%M UTC')
+    rows = [(r, r) for r in args.runs]
+    rows += [tuple((x + ':' + x).split(':')[:2])
+             for x in args.also.split(',') if x]
+    runs = [name for name, _ in rows]
+    cells = {run: {} for run in runs}
+    for run, manifest_run in rows:
+        for suite in SUITES:
+            if manifest_run != run and suite[1]:
+                continue  # the README's kunit.py runs: KUnit only
+            cells[run][suite[0]] = results_cell(suite, run, manifest_run)
     funcs, files = [], []
     if args.info and os.path.exists(args.info):
         info = read_info(args.info)
@@ -309,7 +379,7 @@ def main(argv):
 
     os.makedirs(COV, exist_ok=True)
     with open(os.path.join(COV, 'index.html'), 'w') as f:
-        f.write(render(meta, args.runs, cells, funcs, files))
+        f.write(render(meta, runs, cells, funcs, files))
     with open(os.path.join(COV, 'coverage.json'), 'w') as f:
         json.dump({'meta': meta, 'results': cells, 'functions': funcs,
                    'files': files}, f, indent=2)

@@ -4,13 +4,19 @@
 # Merge the tracefiles of coverage runs, write the genhtml report
 # (build/coverage/html/) and the dashboard (build/coverage/index.html).
 #
-# Usage: coverage/report.sh RUN...
+# Usage: coverage/report.sh [--also=NAME:RUN,...] RUN...  (--also: for the
+# dashboard only, coverage/dashboard.py)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cov="$top/build/coverage"
 mkdir -p "$cov"
 
+also=()
+if [[ "${1:-}" == --also=* ]]; then
+	also=("$1")
+	shift
+fi
 add=()
 for r in "$@"; do
 	[ -s "$cov/$r.info" ] && add+=(--add-tracefile "$cov/$r.info")
@@ -26,4 +32,4 @@ if [ "${#add[@]}" -gt 0 ]; then
 else
 	echo "coverage: no tracefile for any of: $*" >&2
 fi
-"$top/coverage/dashboard.py" --info "$cov/total.info" "$@"
+"$top/coverage/dashboard.py" --info "$cov/total.info" "${also[@]}" "$@"

@@ -263,7 +263,7 @@ int hr_map(struct kunit *test, const struct hr_plan *p, const struct hr_range *r
 		if (hr_phys_off(r->start) + (r->end - r->start) > hr_geo.alias_size) {
 			kunit_skip(test,
 				   "needs %lu MiB of RAM to alias block mappings, have %llu: boot with -m 2048",
-				   (hr_phys_off(r->start) + r->end - r->start) >> 20,
+				   DIV_ROUND_UP(hr_phys_off(r->start) + r->end - r->start, SZ_1M),
 				   (u64)hr_geo.alias_size >> 20);
 			return -ENOMEM;
 		}
