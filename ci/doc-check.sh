@@ -25,6 +25,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+prog=doc-check
 res="$top/build/results"
 work="$top/build/doc-check"
 tsv="$res/doc-check.tsv"
@@ -38,6 +39,7 @@ die() {
 	die "no prepared tree in build/linux: run 'make tree' first"
 [ -z "${KDIR:-}" ] && [ "${SERIES:-ours}" = ours ] && [ -z "${DEBUG:-}" ] ||
 	die "README's commands use build/linux and plain kernels: run without KDIR, SERIES and DEBUG"
+. "$top/ci/kunit-py.sh"
 mkdir -p "$res" "$top/build/ccache-bin"
 rm -rf "$work" "$tsv"
 mkdir -p "$work"
@@ -80,24 +82,11 @@ ticker() {
 	done
 }
 
-# run_logged LOG DIR COMMAND: run COMMAND in DIR in its own process group
-# (an interrupted check leaves no QEMU behind), output in LOG, a line every
-# 30 s while it runs.
+# run_logged LOG DIR COMMAND: run the command line COMMAND in DIR, output
+# in LOG, a line every 30 s while it runs (in_group, ci/kunit-py.sh).
 run_logged() {
-	local log=$1 dir=$2 cmd=$3 pid ticker rc
-
 	touch "$work/.start"
-	setsid bash -c 'cd "$1" && eval "$2"' - "$dir" "$cmd" >"$log" 2>&1 &
-	pid=$!
-	ticker "$cmd" &
-	ticker=$!
-	trap 'kill $ticker 2>/dev/null; kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
-	wait $pid
-	rc=$?
-	trap - INT TERM
-	kill $ticker 2>/dev/null
-	wait $ticker 2>/dev/null
-	return $rc
+	in_group "$1" ticker "$3" -- bash -c 'cd "$1" && eval "$2"' - "$2" "$3"
 }
 
 # A harness kernel that a command names (build/kunit/RUN), built when

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by ci/kunit-run.sh and xarch/run.sh.  Expects prog (the name in
-# progress lines).
+# Sourced by ci/kunit-run.sh, ci/doc-check.sh and xarch/run.sh.  Expects
+# prog (the name in progress lines).
 #
 # kunit_py TREE LABEL OUT LOG ARGS...: run TREE's kunit.py with ARGS in its
 # own process group (an interrupted run leaves no QEMU behind), its output
@@ -22,15 +22,22 @@ kunit_progress() {
 	done
 }
 
-kunit_py() {
-	local tree=$1 label=$2 out=$3 log=$4 pid ticker rc
+# in_group LOG TICKER... -- COMMAND...: run COMMAND in its own process
+# group (an interrupted run leaves no QEMU behind), its output in the file
+# LOG, and the command TICKER beside it until COMMAND ends.  Returns
+# COMMAND's status.
+in_group() {
+	local log=$1 tick=() pid ticker rc
 
-	shift 4
-	mkdir -p "$out"
-	touch "$out/.kunit-py-start"
-	setsid "$tree/tools/testing/kunit/kunit.py" "$@" >"$log" 2>&1 &
+	shift
+	while [ "$1" != -- ]; do
+		tick+=("$1")
+		shift
+	done
+	shift
+	setsid "$@" >"$log" 2>&1 &
 	pid=$!
-	kunit_progress "$label" "$out" "kunit.py $1" &
+	"${tick[@]}" &
 	ticker=$!
 	trap 'kill $ticker 2>/dev/null; kill -TERM -- -$pid 2>/dev/null; wait $pid; exit 130' INT TERM
 	wait $pid
@@ -39,4 +46,14 @@ kunit_py() {
 	kill $ticker 2>/dev/null
 	wait $ticker 2>/dev/null
 	return $rc
+}
+
+kunit_py() {
+	local tree=$1 label=$2 out=$3 log=$4
+
+	shift 4
+	mkdir -p "$out"
+	touch "$out/.kunit-py-start"
+	in_group "$log" kunit_progress "$label" "$out" "kunit.py $1" -- \
+		"$tree/tools/testing/kunit/kunit.py" "$@"
 }
