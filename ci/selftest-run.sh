@@ -143,6 +143,9 @@ files=(
 	"$ins/hotremove_mod/hotremove_test.ko" /selftests/hotremove/hotremove_mod/hotremove_test.ko
 	"$ins/hotremove_stress.sh" /selftests/hotremove/hotremove_stress.sh
 )
+# Mainline's runner.sh sources the KTAP helpers beside it (6.12's does not).
+helpers=$tree/tools/testing/selftests/kselftest/ktap_helpers.sh
+[ ! -f "$helpers" ] || files+=("$helpers" /selftests/kselftest/ktap_helpers.sh)
 # The KUnit stress module, where the kernel has one (hotremove_stress.sh
 # says SKIP, which fails the run, where it has not).
 stress=$out/arch/arm64/mm/hotremove_kunit_stress.ko
