@@ -47,6 +47,12 @@ else
 	cd /selftests/hotremove
 	BASE_DIR=/selftests
 	. /selftests/kselftest/runner.sh
+	# Mainline's run_many leaves the KTAP header and plan to its caller
+	# (run_kselftest.sh), through ktap_helpers.sh; 6.12's prints them.
+	if [ -f /selftests/kselftest/ktap_helpers.sh ]; then
+		ktap_print_header
+		ktap_set_plan 3
+	fi
 	run_many ./hotremove_hidden ./hotremove_virtio_mem ./hotremove_stress.sh
 fi
 # The kernel's warnings and worse, one a line, after the KTAP.

@@ -61,12 +61,21 @@ def main(argv):
         print(f'selftest-results: {log}: no KTAP from the selftest runner',
               file=sys.stderr)
         return 1
-    tree = os.environ.get('KDIR') or os.path.join(TOP, 'build', 'linux')
+    # Any tree's kunit.py parses KTAP: the one given, or either base's.
+    kunit = 'tools/testing/kunit/kunit.py'
+    trees = [os.environ.get('KDIR'), os.path.join(TOP, 'build', 'mainline',
+                                                  'linux'),
+             os.path.join(TOP, 'build', 'linux')]
+    parser = next((os.path.join(t, kunit) for t in trees
+                   if t and os.path.exists(os.path.join(t, kunit))), None)
+    if parser is None:
+        print('selftest-results: error: no kernel tree with kunit.py: run '
+              "'make tree' first", file=sys.stderr)
+        return 1
     with tempfile.NamedTemporaryFile('w', suffix='.ktap') as t:
         t.write('\n'.join(lines) + '\n')
         t.flush()
-        r = subprocess.run([os.path.join(tree, 'tools/testing/kunit/kunit.py'),
-                            'parse', f'--json={json_out}', t.name],
+        r = subprocess.run([parser, 'parse', f'--json={json_out}', t.name],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
     return r.returncode

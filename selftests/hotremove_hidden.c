@@ -415,6 +415,8 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
 /*
  * Hot-adds that run out of memory.  The page allocator fails the page
  * allocations that add_memory_resource() makes for the test's adds
+ * (mainline's __add_memory_resource(), where add_memory_resource() is a
+ * wrapper that the compiler inlines into __add_memory())
  * (hr_fail_alloc(): nothing else in the machine fails): memblock's,
  * those of arch_add_memory() (the tables of the linear map and the
  * vmemmap, the memmap, the sections' own bookkeeping) and those of the
@@ -518,7 +520,7 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		int ok = 0, nomem = 0;
 
 		fail_alloc_aim(_metadata, "fail_page_alloc", p, n,
-			       "add_memory_resource");
+			       "__add_memory_resource,add_memory_resource");
 		for (i = 0; i < hr_nomem_rates[r].cycles; i++) {
 			ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
 			ASSERT_TRUE(!ret || ret == -ENOMEM)

@@ -143,7 +143,13 @@ int hr_fail_alloc(const char *which, int probability, int interval,
 	if (access(dir, F_OK))
 		return -ENOENT;
 	if (probability) {
-		ret = hr_kallsyms_range(within, &start, &end);
+		char names[128], *name, *save;
+
+		snprintf(names, sizeof(names), "%s", within);
+		ret = -ESRCH;
+		for (name = strtok_r(names, ",", &save); name && ret;
+		     name = strtok_r(NULL, ",", &save))
+			ret = hr_kallsyms_range(name, &start, &end);
 		if (ret)
 			return ret;
 	}

@@ -76,14 +76,15 @@ int hr_notifier_inject(const char *action, int err);
  * Make an allocator fail the allocations of tasks that write 1 to their
  * /proc/<pid>/make-it-fail (task-filter, so that nothing else in the
  * machine fails) that the kernel function @within (or a function it calls,
- * 32 frames deep) makes: @which is "fail_page_alloc" (the page allocator,
+ * 32 frames deep) makes, @within being the first of a comma-separated list
+ * of names that /proc/kallsyms has: @which is "fail_page_alloc" (the page allocator,
  * at any order) or "failslab" (slab).  probability percent of them, and of
  * those only every interval-th, also where they may sleep (ignore-gfp-wait
  * off: page tables and most of hot-add allocate with GFP_KERNEL), with no
  * limit on their number; probability 0 stops it.  0, -ENOENT without
  * CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAILSLAB and
  * CONFIG_FAULT_INJECTION_DEBUG_FS, -ESRCH when /proc/kallsyms lacks
- * @within, -EINVAL without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER.
+ * every name of @within, -EINVAL without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER.
  */
 int hr_fail_alloc(const char *which, int probability, int interval,
 		  const char *within);
