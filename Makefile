@@ -5,18 +5,40 @@
 
 include ci/base.conf
 
+# The base (ci/base.conf, ci/base.sh): mainline, the default, or 6.12.
+# make test runs both, mainline first, unless BASE is given.
+TEST_BASES := $(if $(filter-out undefined default,$(origin BASE))$(KDIR),$(or $(BASE),mainline),mainline 6.12)
+BASE ?= mainline
+BASE_PREFIX := $(if $(filter mainline,$(BASE)),,$(BASE)-)
+# What exists for 6.12 only until the mainline series lands: these targets
+# run on BASE=6.12.
+STABLE_ONLY := series bisect-check test-first mutants bench compare xarch coverage
+ifneq ($(filter $(STABLE_ONLY),$(MAKECMDGOALS)),)
+ifeq ($(filter 6.12,$(BASE))$(filter command line environment,$(origin BASE)),command line)
+$(error make $(filter $(STABLE_ONLY),$(MAKECMDGOALS)) works on our 6.12 series only (the mainline series is not written yet): drop BASE=$(BASE))
+endif
+override BASE := 6.12
+BASE_PREFIX := 6.12-
+endif
+
 # Runs are named in ci/matrix.  The default is arm64's default page-table
 # configuration (4K pages, 52-bit VA with LPA2).
 CONFIG ?= 4k-52
-# The CI tier: 4K, 16K and 64K pages; 2, 3, 4 and 5 levels; one run-time
-# fallback from 52 bits on each page size.
-TEST_RUNS := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-a72
-# make test also boots selftest guests with block mappings (rodata=on), on
-# a 4K and a 64K run, and with each memory block's memmap on the block
-# itself, on 4K: the only page size where a block's memmap is whole PMDs,
-# which the kernel needs to put it there.
-TEST_GUESTS := rodata-on memmap-on-memory
-TEST_GUEST_RUNS_rodata-on := 4k-48 64k-48
+# The CI tier of each base, with one run-time fallback from 52 bits on each
+# page size.  Mainline: 4 kernels, 3, 4 and 5 levels, and the runs where
+# the bugs of 6.12's series show (64k-52: PHYSMEM_END; 4k-52-nolpa2: the
+# vmemmap floor).  6.12: 6 kernels, 2, 3, 4 and 5 levels.
+TEST_RUNS_mainline := 4k-48 4k-52 4k-52-nolpa2 16k-52-nolpa2 64k-52 64k-52-a72
+TEST_RUNS_6.12 := 4k-48 4k-52 4k-52-nolpa2 16k-36 16k-52-nolpa2 64k-48 64k-52 64k-52-a72
+TEST_RUNS := $(TEST_RUNS_$(BASE))
+# make test also boots selftest guests with block mappings (mainline's
+# rodata=noalias, 6.12's rodata=on), on a 4K and a 64K run, and with each
+# memory block's memmap on the block itself, on 4K: the only page size
+# where a block's memmap is whole PMDs, which the kernel needs to put it
+# there.
+BLOCKS_GUEST := rodata-$(if $(filter mainline,$(BASE)),noalias,on)
+TEST_GUESTS := $(BLOCKS_GUEST) memmap-on-memory
+TEST_GUEST_RUNS_$(BLOCKS_GUEST) := 4k-48 $(if $(filter mainline,$(BASE)),64k-52,64k-48)
 TEST_GUEST_RUNS_memmap-on-memory := 4k-48
 comma := ,
 space := $(subst ,, )
@@ -33,22 +55,25 @@ DOC_SUMMARY := --also=$(subst $(space),$(comma),$(DOC_RUNS)) --doc
 # build folders, results named SERIES-RUN.  Default: our series.
 SERIES ?= ours
 SERIES_PREFIX := $(if $(filter-out ours,$(SERIES)),$(SERIES)-)
-# SELFTEST_GUEST=rodata-on, memmap-on-memory or rodata-on-memmap: make
-# selftests boots the guest so (ci/selftest-run.sh), results named
-# VARIANT-selftests-RUN.  Default: rodata=full.
+# SELFTEST_GUEST=rodata-noalias (6.12: rodata-on), memmap-on-memory or
+# rodata-noalias-memmap (6.12: rodata-on-memmap): make selftests boots the
+# guest so (ci/selftest-run.sh), results named VARIANT-selftests-RUN.
+# Default: arm64's default rodata.
 SELFTEST_GUEST ?= default
 GUEST_PREFIX := $(if $(filter-out default,$(SELFTEST_GUEST)),$(SELFTEST_GUEST)-)
 ONE_GUEST = $(if $(GUEST_PREFIX),echo "error: SELFTEST_GUEST applies to 'make selftests' only" >&2; exit 1;)
 # DEBUG=1: debug kernels (kconfigs/debug.config), results named debug-RUN.
-SUMMARY_PREFIX := $(if $(filter 1,$(DEBUG)),debug-)$(SERIES_PREFIX)
+SUMMARY_PREFIX := $(BASE_PREFIX)$(if $(filter 1,$(DEBUG)),debug-)$(SERIES_PREFIX)
 SUMMARY := ci/summary.py $(if $(SUMMARY_PREFIX),--prefix=$(SUMMARY_PREFIX))
-# make test checks README's commands only where they apply: build/linux
-# and the plain kernels.
+# make test checks README's commands only where they apply: the mainline
+# tree and the plain kernels.
 DOC_CHECK := $(if $(KDIR)$(SUMMARY_PREFIX),,yes)
+# The summary JSON of each base's tier (ci/summary.py --total adds them).
+TEST_SUMMARIES := $(foreach b,$(TEST_BASES),summary$(if $(filter mainline,$(b)),,-$(b)).json)
 
-export KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
+export BASE KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
 
-.PHONY: all test doc-check matrix kunit selftests expected check-config deps tree \
+.PHONY: all test test-base doc-check matrix kunit selftests expected check-config deps tree \
 	series bisect-check test-first mutants bench soak coverage compare dashboard \
 	dashboard-check xarch check-xarch clean help
 
@@ -56,10 +81,20 @@ all: check-config deps tree
 	@$(ONE_GUEST) ci/kunit-run.sh $(CONFIG); ci/selftest-run.sh $(CONFIG); \
 	$(SUMMARY) --selftests $(CONFIG)
 
-# Each run: the KUnit suite, then the selftests in a guest booted with the
-# same kernel.
-test: deps tree
-	@$(ONE_GUEST) for r in $(TEST_RUNS); do \
+# Each base's tier (test-base), then the closing line over both.
+test:
+	@$(ONE_GUEST) rc=0; for b in $(TEST_BASES); do \
+		rm -f build/results/summary$$([ $$b = mainline ] || echo -$$b).json; \
+		$(MAKE) --no-print-directory test-base BASE=$$b || rc=1; \
+	done; \
+	echo; ci/summary.py --total=$(subst $(space),$(comma),$(TEST_SUMMARIES)) || rc=1; \
+	exit $$rc
+
+# One base's tier.  Each run: the KUnit suite, then the selftests in a guest
+# booted with the same kernel.
+test-base: deps tree
+	@echo "== BASE=$(BASE): $(TEST_RUNS)"; \
+	for r in $(TEST_RUNS); do \
 		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
 	done; \
 	$(foreach g,$(TEST_GUESTS),$(foreach r,$(TEST_GUEST_RUNS_$(g)),\
@@ -91,10 +126,10 @@ selftests: check-config deps tree
 
 # Write ci/expected/RUN, the manifest each run must match, from the results
 # of the last run of each of RUNS (default: the runs that have results).
-RUNS ?= $(foreach r,$(MATRIX_RUNS) kunitpy,$(if $(wildcard build/results/$(r).json),$(r)))
+RUNS ?= $(foreach r,$(MATRIX_RUNS) kunitpy,$(if $(wildcard build/results/$(BASE_PREFIX)$(r).json),$(r)))
 expected:
 	@$(if $(SERIES_PREFIX),echo "error: the manifests describe our series: run 'make expected' without SERIES=$(SERIES)" >&2; false,\
-	 $(if $(strip $(RUNS)),ci/summary.py --write-expected $(RUNS),\
+	 $(if $(strip $(RUNS)),ci/summary.py $(if $(BASE_PREFIX),--prefix=$(BASE_PREFIX)) --write-expected $(RUNS),\
 	  echo "error: no results to write manifests from: run 'make test' first" >&2; false))
 
 check-config:
@@ -167,18 +202,21 @@ check-xarch:
 	@$(if $(KDIR),echo "error: make xarch builds the base in build/linux and not KDIR=$(KDIR): drop KDIR" >&2; false,true)
 
 clean:
-	rm -rf build/results build/kunit build/kunit-kdir build/series build/coverage \
+	rm -rf build/results build/kunit build/mainline/kunit build/kunit-kdir build/series build/coverage \
 		build/selftests build/bench build/bisect build/bisect-* build/xarch
 	[ ! -d build/linux/.git ] || git -C build/linux worktree prune
 
 help:
+	@echo "BASE=mainline|6.12   the base (default mainline: Debian's linux-source-7.3 and the test glue;"
+	@echo "                     6.12: linux-source-6.12 and our series)"
 	@echo "make                 default configuration ($(CONFIG)): build, KUnit suite, selftests, summary"
-	@echo "make test            CI tier, KUnit and selftests: $(TEST_RUNS)"
+	@echo "make test            CI: the mainline tier, then the 6.12 tier (BASE= or KDIR=: one)"
+	@echo "make test-base       one base's tier, KUnit and selftests: $(TEST_RUNS)"
 	@echo "make doc-check       run the commands README.md shows, as a reader types them (part of make test)"
 	@echo "make matrix          KUnit and selftests in all $(words $(MATRIX_RUNS)) runs of ci/matrix, case-by-run table"
 	@echo "make kunit CONFIG=R  one run R of ci/matrix"
 	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"
-	@echo "                     SELFTEST_GUEST=rodata-on|memmap-on-memory|rodata-on-memmap: other guests"
+	@echo "                     SELFTEST_GUEST=$(BLOCKS_GUEST)|memmap-on-memory|$(BLOCKS_GUEST)-memmap: other guests"
 	@echo "make expected [RUNS=...]  write ci/expected/RUN from the last results of each run (review, commit)"
 	@echo "make series          upstream-ready series under build/series/"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
@@ -190,9 +228,10 @@ help:
 	@echo "make dashboard       rewrite build/coverage/index.html from the results in build/"
 	@echo "make dashboard-check render the dashboard in headless Chromium, keep a screenshot"
 	@echo "make xarch           x86_64 and riscv64: tables hot-remove shares with other regions (XARCH_BOOTS=$(XARCH_BOOTS))"
-	@echo "make tree            prepare build/linux (PATCHES=none, UPTO=N; KDIR= uses another tree)"
+	@echo "make tree            prepare the base's tree (PATCHES=none|glue, UPTO=N; KDIR= uses another tree)"
 	@echo "SERIES=upstream      with make kunit/selftests/test/matrix/bisect-check/coverage: mainline's"
 	@echo "                     leaf-split rejection instead of our series (upstream-fixes: with our fixes)"
 	@echo "make compare         ours against SERIES=upstream(-fixes): family-by-run table of the last results"
-	@echo "make deps            install missing Debian packages (as root)"
-	@echo "make clean           remove build folders and results, keep build/linux"
+	@echo "make deps            install missing Debian packages (as root), fetch the mainline source"
+	@echo "make clean           remove build folders and results, keep the trees"
+	@echo "series, bisect-check, test-first, mutants, bench, compare, xarch, coverage: the 6.12 series"

@@ -98,6 +98,17 @@ class Qmp:
                      property='requested-size', value=size)
 
 
+def literal(node):
+    """The value of a keyword of QemuArchParams.  An f-string keeps its
+    literal words only: the word it computes (rodata=, from the tree) is
+    one the guest sets itself (ci/selftest-run.sh)."""
+    if isinstance(node, ast.JoinedStr):
+        text = ''.join(v.value if isinstance(v, ast.Constant) else '\0'
+                       for v in node.values)
+        return ' '.join(w for w in text.split() if '\0' not in w)
+    return ast.literal_eval(node)
+
+
 def qemu_target(target):
     """Kernel command line and QEMU arguments of a kunit.py QEMU config."""
     path = os.path.join(TOP, 'kunit', 'qemu', f'arm64-{target}.py')
@@ -108,7 +119,7 @@ def qemu_target(target):
         sys.exit(f'guest: error: no QEMU target {path}: use a target that ci/matrix names')
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'QemuArchParams':
-            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+            kw = {k.arg: literal(k.value) for k in node.keywords}
             return kw['kernel_command_line'], kw['extra_qemu_params']
     sys.exit(f'guest: error: {path} defines no QemuArchParams')
 

@@ -10,7 +10,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-tree=${KDIR:-$top/build/linux}
+. "$top/ci/base.sh"
+tree=${KDIR:-$base_tree}
 dl="$top/build/downloads"
 
 die() {

@@ -11,7 +11,9 @@
 # Results: build/results/RUN.json (kunit.py's JSON), RUN.ktap (the raw
 # console log) and RUN.out (kunit.py's own output).
 #
-# Environment: KDIR (tree to use, default build/linux), JOBS, KUNIT_TIMEOUT,
+# Environment: BASE (ci/base.sh: mainline, the default, or 6.12; results of
+# 6.12 are named 6.12-RUN.*), KDIR (tree to use, default the base's), JOBS,
+# KUNIT_TIMEOUT,
 # KUNIT_FORCE_BUILD (build even if nothing tracked changed; never reused),
 # DEBUG=1 (add kconfigs/debug.config: a debug kernel in its own folder,
 # results named debug-RUN.*), SERIES (ci/series.sh: another series in its
@@ -45,18 +47,18 @@ if [ -n "${KDIR:-}" ]; then
 	# One set of build folders per foreign tree.
 	outroot="$top/build/kunit-kdir/$(echo "$KDIR" | sha1sum | cut -c1-8)"
 else
-	outroot="$top/build/kunit"
+	outroot=$base_out
 fi
 fragments=("$top/kunit/.kunitconfig" "$top/selftests/config"
 	"$top/kconfigs/$kconfig.config")
-name=$series_prefix$run
+name=$base_prefix$series_prefix$run
 out="$outroot/$series_prefix$kconfig"
 timeout=${KUNIT_TIMEOUT:-180}
 tag=
 if [ "${DEBUG:-}" = 1 ]; then
 	fragments+=("$top/kconfigs/debug.config")
 	tag=" + debug"
-	name=debug-$series_prefix$run
+	name=${base_prefix}debug-$series_prefix$run
 	out="$outroot/$series_prefix$kconfig-debug"
 	timeout=${KUNIT_TIMEOUT:-900}
 fi
@@ -106,7 +108,7 @@ args=(
 )
 # hr_config_test checks the geometry the run's manifest names.
 geometry=$(awk -F'\t' '$1 == "geometry" { gsub(/ /, ":", $2); print $2 }' \
-	"$top/ci/expected/$run" 2>/dev/null || true)
+	"$top/ci/expected/$BASE/$run" 2>/dev/null || true)
 [ -z "$geometry" ] || args+=(--kernel_args="hotremove_kunit.geometry=$geometry")
 if [ "$mode" = run ]; then
 	for f in "${fragments[@]}"; do

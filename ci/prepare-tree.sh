@@ -4,15 +4,18 @@
 # Prepare the kernel tree the suites run against and install the KUnit suite
 # into it.
 #
-# Without KDIR: extract Debian's linux-source-6.12 under build/linux, make it
-# a git repository whose first commit is tagged 'base', then apply patches/
-# with git am.  Re-running is cheap: a tree already in the wanted state is left
+# Without KDIR: extract the base (ci/base.sh: BASE=mainline, Debian's
+# linux-source-7.3, under build/mainline/linux; BASE=6.12, Debian's
+# linux-source-6.12, under build/linux), make it a git repository whose
+# first commit is tagged 'base', then apply the base's series with git am.  Re-running is cheap: a tree already in the wanted state is left
 # alone, and a tree in another state is reset to 'base' and re-patched, so only
 # the files the series touches change.
 #
 # Environment:
 #   KDIR=/path   use that tree as it is (a reviewer's revision); apply nothing
 #   PATCHES=none apply no patch (the bare base)
+#   PATCHES=glue apply only the first patch, the KUnit glue: the bare base
+#                under the suite
 #   UPTO=N       apply only the first N patches
 #   SERIES=NAME  which series (ci/series.sh): ours (default), upstream,
 #                upstream-fixes
@@ -22,7 +25,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/ci/base.conf"
+. "$top/ci/base.sh"
 
 die() {
 	echo "prepare-tree: error: $*" >&2
@@ -61,14 +64,16 @@ if [ -n "${KDIR:-}" ]; then
 	exit 0
 fi
 
-tree="$top/build/linux"
+tree=$base_tree
+rel=${tree#"$top"/}
 . "$top/ci/series.sh"
 patches=("${series_patches[@]}")
 
 case "${PATCHES:-all}" in
 none) patches=() ;;
+glue) patches=("${patches[@]:0:1}") ;;
 all) ;;
-*) die "PATCHES=${PATCHES} is not understood: use PATCHES=none, or UPTO=N for the first N patches" ;;
+*) die "PATCHES=${PATCHES} is not understood: use PATCHES=none, PATCHES=glue, or UPTO=N for the first N patches" ;;
 esac
 
 if [ -n "${UPTO:-}" ]; then
@@ -94,20 +99,26 @@ if [ -f "$state" ] && [ "$(cat "$state")" = "$want" ]; then
 	exit 0
 fi
 
-have=$(dpkg-query -W -f '${Version}' "$BASE_PKG" 2>/dev/null || true)
-[ -f "$BASE_TARBALL" ] && [ -n "$have" ] ||
-	die "$BASE_TARBALL is missing: run 'make deps' as root (apt-get install $BASE_PKG)"
+if [ "$BASE" = mainline ]; then
+	have=$(cat "$(dirname "$BASE_TARBALL")/../../VERSION" 2>/dev/null || true)
+	[ -f "$BASE_TARBALL" ] && [ -n "$have" ] ||
+		die "${BASE_TARBALL#"$top"/} is missing: run 'make deps' (it fetches $BASE_PKG)"
+else
+	have=$(dpkg-query -W -f '${Version}' "$BASE_PKG" 2>/dev/null || true)
+	[ -f "$BASE_TARBALL" ] && [ -n "$have" ] ||
+		die "$BASE_TARBALL is missing: run 'make deps' as root (apt-get install $BASE_PKG)"
+fi
 if [ "$have" != "$BASE_VERSION" ]; then
 	if dpkg --compare-versions "$have" gt "$BASE_VERSION"; then
 		echo "prepare-tree: warning: $BASE_PKG is $have, the series is pinned to $BASE_VERSION; results may differ" >&2
 	else
-		die "$BASE_PKG $have is older than the pinned $BASE_VERSION: run 'apt-get update && apt-get install $BASE_PKG' as root"
+		die "$BASE_PKG $have is older than the pinned $BASE_VERSION: run 'make deps' (as root for 6.12)"
 	fi
 fi
 
 if ! git -C "$tree" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
    [ "$(git -C "$tree" log -1 --format=%s base)" != "base: $BASE_PKG $have" ]; then
-	echo "prepare-tree: extracting $BASE_PKG $have into build/linux"
+	echo "prepare-tree: extracting $BASE_PKG $have into $rel"
 	rm -rf "$tree" "$tree.tmp"
 	mkdir -p "$tree.tmp"
 	tar -C "$tree.tmp" --strip-components=1 -xf "$BASE_TARBALL"
@@ -135,7 +146,7 @@ if [ "${#patches[@]}" -gt 0 ]; then
 		failed=$(sed -n 's/^Applying: //p' "$tree/.git/am.log" | tail -n 1)
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
 		git -C "$tree" reset -q --hard base
-		die "patch '$failed' does not apply to $BASE_PKG $have: refresh it against build/linux (tag 'base') and re-export patches/"
+		die "patch '$failed' does not apply to $BASE_PKG $have: refresh it against $rel (tag 'base') and re-export $base_patches/"
 	fi
 fi
 git -C "$tree" tag -f series >/dev/null
@@ -146,4 +157,4 @@ while read -r t f; do
 done <<<"$times"
 install_suite "$tree"
 echo "$want" >"$state"
-echo "prepare-tree: build/linux is $BASE_PKG $have + ${#patches[@]} patch(es) of series $series"
+echo "prepare-tree: $rel is $BASE_PKG $have + ${#patches[@]} patch(es) of series $series"

@@ -2,7 +2,7 @@
 #
 # Sourced by the scripts that build one run of ci/matrix (kunit-run.sh,
 # coverage-run.sh).  Expects top, prog (the name in error lines) and run;
-# sets kconfig, target and tree, defines die(), and puts ccache in front of
+# sets kconfig, target and tree (ci/base.sh: BASE's), defines die(), and puts ccache in front of
 # the cross compiler without touching the system.
 
 die() {
@@ -15,7 +15,8 @@ line=$(awk -v r="$run" '$1 == r { print $2, $3 }' "$top/ci/matrix")
 	die "unknown configuration '$run': use one of: $(awk '!/^#/ { printf "%s ", $1 }' "$top/ci/matrix")"
 read -r kconfig target <<<"$line"
 
-tree=${KDIR:-$top/build/linux}
+. "$top/ci/base.sh"
+tree=${KDIR:-$base_tree}
 [ -x "$tree/tools/testing/kunit/kunit.py" ] ||
 	die "no prepared tree at $tree: run 'make tree' first"
 

@@ -19,15 +19,17 @@
 #   --gcov           the guest prints its gcov counters after the tests;
 #                    they are written back under the build folder
 #
-# SELFTEST_GUEST picks the guest's kernel command line (default: rodata=full,
-# arm64's default, which maps hot-added memory with pages):
-#   rodata-on         rodata=on: block and contiguous mappings
+# SELFTEST_GUEST picks the guest's kernel command line (default: arm64's
+# default rodata, which maps hot-added memory with pages: rodata=on on
+# mainline, rodata=full on 6.12, ci/base.sh):
+#   rodata-noalias    mainline's rodata=noalias: block and contiguous
+#   (6.12: rodata-on) mappings; 6.12 called that mode rodata=on
 #   memmap-on-memory  memory_hotplug.memmap_on_memory=force: each memory
 #                     block the module hot-adds carries its own memmap
 #                     (force: without THP pageblocks are MAX_PAGE_ORDER, and
 #                     =1 refuses a memmap that is not whole pageblocks; only
 #                     4K pages qualify, where a block's memmap is one PMD)
-#   rodata-on-memmap  both
+#   rodata-noalias-memmap (6.12: rodata-on-memmap)  both
 # Results of a variant are named VARIANT-selftests-RUN (after debug- and
 # SERIES-).
 #
@@ -57,14 +59,14 @@ prog=selftest-run
 . "$top/ci/run-common.sh"
 . "$top/ci/series.sh"
 
-guest_args="rodata=full"
+guest_args="rodata=$rodata_default"
 guest_prefix=
 case ${SELFTEST_GUEST:-default} in
 default) ;;
-rodata-on) guest_args="rodata=on" ;;
-memmap-on-memory) guest_args="rodata=full memory_hotplug.memmap_on_memory=force" ;;
-rodata-on-memmap) guest_args="rodata=on memory_hotplug.memmap_on_memory=force" ;;
-*) die "SELFTEST_GUEST=$SELFTEST_GUEST is not a guest: use default, rodata-on, memmap-on-memory or rodata-on-memmap" ;;
+"rodata-$rodata_blocks") guest_args="rodata=$rodata_blocks" ;;
+memmap-on-memory) guest_args="rodata=$rodata_default memory_hotplug.memmap_on_memory=force" ;;
+"rodata-$rodata_blocks-memmap") guest_args="rodata=$rodata_blocks memory_hotplug.memmap_on_memory=force" ;;
+*) die "SELFTEST_GUEST=$SELFTEST_GUEST is not a guest of BASE=$BASE: use default, rodata-$rodata_blocks, memmap-on-memory or rodata-$rodata_blocks-memmap" ;;
 esac
 [ "${SELFTEST_GUEST:-default}" = default ] || guest_prefix=$SELFTEST_GUEST-
 # A caller that names the results itself (coverage, mutants) boots only the
@@ -76,17 +78,17 @@ if [ -z "$out" ]; then
 	if [ -n "${KDIR:-}" ]; then
 		outroot="$top/build/kunit-kdir/$(echo "$KDIR" | sha1sum | cut -c1-8)"
 	else
-		outroot="$top/build/kunit"
+		outroot=$base_out
 	fi
 	out="$outroot/$series_prefix$kconfig"
-	def=${series_prefix}${guest_prefix}selftests-$run
+	def=${base_prefix}${series_prefix}${guest_prefix}selftests-$run
 	if [ "${DEBUG:-}" = 1 ]; then
 		out="$outroot/$series_prefix$kconfig-debug"
-		def=debug-${series_prefix}${guest_prefix}selftests-$run
+		def=${base_prefix}debug-${series_prefix}${guest_prefix}selftests-$run
 	fi
 	name=${name:-$def}
 fi
-name=${name:-selftests-$run}
+name=${name:-${base_prefix}selftests-$run}
 res="$top/build/results"
 work="$top/build/selftests/$name"
 mkdir -p "$res"
@@ -119,9 +121,8 @@ if [ "${DEBUG:-}" = 1 ]; then
 fi
 # log_buf_len=4M: the guest prints the kernel's warnings after the tests
 # (ci/selftest-init.sh), so none may fall out of the ring buffer before.
-# The KUnit targets boot with rodata=on, so that hot-added memory gets block
-# mappings; the guest runs arm64's default instead, rodata=full, which maps
-# it with pages: pte tables of its own at every page size.
+# The guest runs arm64's default rodata, which maps hot-added memory with
+# pages: pte tables of its own at every page size.
 
 # The tests and the module, built against this kernel, installed for the
 # guest; the checkout's selftests/ stays clean.

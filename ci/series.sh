@@ -3,15 +3,21 @@
 # Sourced by the ci/ scripts: the patch series that SERIES names, and the
 # prefix that its results and build folders carry.
 #
-#   SERIES=ours            patches/*.patch, our series (the default)
-#   SERIES=upstream        our patch 1 (the KUnit glue), then patches/upstream/:
+#   SERIES=ours            the base's series (ci/base.sh): on mainline
+#                          patches/mainline/ (the KUnit glue), on 6.12
+#                          patches/*.patch (the default)
+#   SERIES=upstream        6.12 only: our patch 1 (the KUnit glue), then patches/upstream/:
 #                          mainline's leaf-split rejection backported, and
 #                          the glue that builds our suites on it
 #   SERIES=upstream-fixes  SERIES=upstream, then patches/upstream-fixes/:
 #                          our fixes to mainline's code
 #
 # Sets series (the name), series_patches (the patch files, in order) and
-# series_prefix ('' for ours, 'upstream-' and so on otherwise).  Expects top.
+# series_prefix ('' for ours, 'upstream-' and so on otherwise).  Result
+# names start with the base's prefix (base_prefix), then the series'.
+# Expects top; sources ci/base.sh.
+
+. "$top/ci/base.sh"
 
 series=${SERIES:-ours}
 series_patches=()
@@ -29,9 +35,13 @@ series_add() {
 
 case $series in
 ours)
-	series_add patches
+	series_add "$base_patches"
 	;;
 upstream | upstream-fixes)
+	[ "$BASE" = 6.12 ] || {
+		echo "error: SERIES=$series is a 6.12 series (mainline already has that code): add BASE=6.12" >&2
+		exit 1
+	}
 	series_patches=("$top"/patches/0001-*.patch)
 	series_add patches/upstream
 	[ "$series" = upstream ] || series_add patches/upstream-fixes

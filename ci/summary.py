@@ -13,7 +13,8 @@ without the suite's configuration line, or whose console shows a kernel
 report (panic, oops, BUG, WARNING, KASAN, lockdep and the like:
 ci/logscan.py) counts as one failure.  The KUnit kernels boot with
 panic_on_warn=1, so a WARNING also ends the run.
-Every run must match its manifest, ci/expected/RUN: its geometry (page size,
+Every run must match its manifest, ci/expected/BASE/RUN (BASE from the
+environment, ci/base.sh: mainline or 6.12): its geometry (page size,
 VA_BITS, vabits_actual, levels) and every case with its status, a skip with
 its reason.  A missing, extra or renamed case, a case that passed where it
 should skip or skipped where it should pass, another skip reason or another
@@ -22,6 +23,14 @@ another figure (FIGURES: the shared tables, the tables hr_cycles_test keeps,
 the cost of a hot-added GiB), compared in plain runs only.  A run without a
 manifest fails too.  --write-expected writes the manifests of
 the given runs from their results instead (review the diff, then commit).
+
+A case or selftest that fails because of a bug in the base itself is listed
+in ci/expected/BASE/known-bugs (run, case, the bug) and in the manifest as
+FAIL: it is counted as a known failure, not a failure, and the run stays
+green while it fails exactly so.  When it passes, the run fails until the
+entry is removed: the base, or the suite, changed.  Any other failure
+counts as a failure.  --total=JSON,... prints the sum of summary JSONs
+(make test's two bases) as the closing line.
 
 With --guests=G,G:RUN,RUN it also reads P+G-selftests-RUN.* for each guest
 variant G (ci/selftest-run.sh with SELFTEST_GUEST=G), counted alike.
@@ -56,7 +65,11 @@ FIGURES_RE = re.compile(r'hotremove: (tables at peak|tables before [a-z ]+): (.*
 SUITE = 'arm64_mm_hotremove'
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(TOP, 'build', 'results')
-EXPECTED = os.path.join(TOP, 'ci', 'expected')
+BASE = os.environ.get('BASE') or 'mainline'
+EXPECTED = os.path.join(TOP, 'ci', 'expected', BASE)
+PREFIX = '' if BASE == 'mainline' else BASE + '-'
+BASE_TREE = os.path.join(TOP, 'build', *(('mainline', 'linux')
+                                         if BASE == 'mainline' else ('linux',)))
 SKIP_RE = re.compile(r'^\s*ok \d+ (.*?) # SKIP ?(.*)$')
 # Figures the cover letter and the commit messages quote, from the KTAP
 # log: (case, what its line starts with).  They must match the manifest in
@@ -116,6 +129,31 @@ def expected_path(run):
     return os.path.join(EXPECTED, run)
 
 
+def known_bugs():
+    """{(run, case): bug} of ci/expected/BASE/known-bugs."""
+    bugs = {}
+    try:
+        with open(os.path.join(EXPECTED, 'known-bugs')) as f:
+            for line in f:
+                if line.strip() and not line.startswith('#'):
+                    run, case, bug = (line.rstrip('\n').split('\t') +
+                                      ['', ''])[:3]
+                    bugs[(run, case)] = bug
+    except OSError:
+        pass
+    return bugs
+
+
+def split_known(key, cases):
+    """(known, fixed) of a run's cases: the failures that known-bugs lists
+    for run KEY, and the listed cases that did not fail."""
+    listed = {c: b for (r, c), b in known_bugs().items() if r == key}
+    status = dict(cases)
+    known = {c: b for c, b in listed.items() if status.get(c) == 'FAIL'}
+    fixed = {c: b for c, b in listed.items() if status.get(c) != 'FAIL'}
+    return known, fixed
+
+
 def check_manifest(run, cases, config, reasons, figs=None):
     """Differences between a run's results and ci/expected/RUN, as lines.
 
@@ -126,8 +164,9 @@ def check_manifest(run, cases, config, reasons, figs=None):
             want = [l.rstrip('\n') for l in f
                     if l.strip() and not l.startswith('#')]
     except OSError:
-        return [f'no manifest ci/expected/{run}: write it with '
-                f"'make expected RUNS={run}', review it and commit it"]
+        return [f'no manifest ci/expected/{BASE}/{run}: write it with '
+                f"'make expected BASE={BASE} RUNS={run}', review it and "
+                'commit it']
     diffs = []
     want_figs = [l for l in want if l.startswith('figure\t')]
     want = [l for l in want if not l.startswith('figure\t')]
@@ -162,7 +201,7 @@ def check_manifest(run, cases, config, reasons, figs=None):
 
 def manifest_problem(diffs, run):
     """The problem a run has when only its manifest differs."""
-    return f'{len(diffs)} difference(s) from ci/expected/{run}'
+    return f'{len(diffs)} difference(s) from ci/expected/{BASE}/{run}'
 
 
 def load(run, manifest_run=None):
@@ -223,21 +262,35 @@ def kunit_result(name, manifest_run=None):
     """
     cases, config, problem, reasons, diffs, figs = load(name, manifest_run)
     p, f, s = counts(cases)
+    known, fixed = split_known(manifest_run or name.removeprefix(PREFIX),
+                               cases)
+    f -= len(known)
+    if fixed and not problem:
+        problem = (f'{len(fixed)} known bug(s) of the base no longer fail: '
+                   f'{", ".join(sorted(fixed))}: update '
+                   f'ci/expected/{BASE}/known-bugs')
     return {'cases': cases, 'config': config, 'problem': problem,
             'reasons': reasons, 'differences': diffs, 'figures': figs,
-            'passed': p, 'failed': f, 'skipped': s,
+            'passed': p, 'failed': f, 'skipped': s, 'known': known,
             'ok': not f and not problem,
             'verdict': problem or ('FAIL' if f else 'ok')}
 
 
 def selftest_result(name):
-    """The verdict of selftest run NAME, as a dict: every test must pass."""
+    """The verdict of selftest run NAME, as a dict: every test must pass,
+    or fail as known-bugs says."""
     cases, figures, problem = load_selftests(name)
     problem = problem or readers_problem(cases, figures)
     p, f, s = counts(cases)
+    known, fixed = split_known(name.removeprefix(PREFIX), cases)
+    f -= len(known)
+    if fixed and not problem:
+        problem = (f'{len(fixed)} known bug(s) of the base no longer fail: '
+                   f'{", ".join(sorted(fixed))}: update '
+                   f'ci/expected/{BASE}/known-bugs')
     verdict = problem or ('FAIL' if f else 'SKIPPED TESTS' if s else 'ok')
     return {'cases': cases, 'figures': figures, 'problem': problem,
-            'passed': p, 'failed': f, 'skipped': s,
+            'passed': p, 'failed': f, 'skipped': s, 'known': known,
             'ok': verdict == 'ok', 'verdict': verdict}
 
 
@@ -257,7 +310,7 @@ def identity():
     the pin of ci/base.conf; KDIR names a tree used as it is.
     """
     kdir = os.environ.get('KDIR')
-    tree = kdir or os.path.join(TOP, 'build', 'linux')
+    tree = kdir or BASE_TREE
     head = git(tree, 'rev-parse', '--short=12', 'HEAD')
     local = ' + local changes' if git(tree, 'status', '--porcelain',
                                       '-uno') else ''
@@ -356,8 +409,9 @@ def readers_problem(cases, figures):
 
 
 def selftest_table(prefix, runs):
-    """Print the selftest lines; return (passed, failed, skipped, json)."""
-    passed = failed = skipped = 0
+    """Print the selftest lines; return (passed, failed, skipped, known,
+    json)."""
+    passed = failed = skipped = known = 0
     out = []
     print()
     print(f'{"selftests":16} {"tests":>5} {"pass":>4} {"fail":>4} {"skip":>4} '
@@ -368,6 +422,7 @@ def selftest_table(prefix, runs):
         p, f, sk = r['passed'], r['failed'], r['skipped']
         passed += p
         skipped += sk
+        known += len(r['known'])
         # Every selftest must run: a skip fails the run.
         failed += f + (1 if problem or sk else 0)
         cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
@@ -382,18 +437,23 @@ def selftest_table(prefix, runs):
                         'tables at peak'):
                 if key in fig:
                     print(f'  {test}: {key}: {fig[key]}')
+        for test, bug in r['known'].items():
+            print(f'  {run}: known failure: {test}: {bug}')
         out.append({'run': run, 'tests': dict(cases), 'passed': p,
                     'failed': f, 'skipped': sk, 'figures': figures,
+                    'known_failures': r['known'],
                     'problem': problem, 'ok': r['ok']})
-    return passed, failed, skipped, out
+    return passed, failed, skipped, known, out
 
 
 def write_expected(run, cases, config, reasons, problem, diffs, figs):
     """Write ci/expected/RUN from a good run; return the run's problem."""
     if problem and problem != manifest_problem(diffs, run):
         return f'manifest not written: {problem}'
-    if any(st not in ('PASS', 'SKIP') for _, st in cases):
-        return 'manifest not written: a case failed'
+    known, _ = split_known(run, cases)
+    if any(st not in ('PASS', 'SKIP') and n not in known for n, st in cases):
+        return ('manifest not written: a case failed that '
+                f'ci/expected/{BASE}/known-bugs does not list')
     os.makedirs(EXPECTED, exist_ok=True)
     with open(expected_path(run), 'w') as f:
         f.write(f'# What run {run} must report: its geometry (page size, '
@@ -403,7 +463,7 @@ def write_expected(run, cases, config, reasons, problem, diffs, figs):
                 f"'make expected RUNS={run}' from a reviewed run.\n")
         f.write('\n'.join(manifest_lines(cases, config, reasons, figs)) +
                 '\n')
-    print(f'summary: wrote ci/expected/{run}')
+    print(f'summary: wrote ci/expected/{BASE}/{run}')
     return None
 
 
@@ -423,10 +483,13 @@ def kunit_line(run, name, manifest_run, write):
           f'{r["verdict"]}{seconds(name)}')
     for d in r['differences']:
         print(f'  {run}: {d}')
+    for case, bug in r['known'].items():
+        print(f'  {run}: known failure: {case}: {bug}')
     return r, {'run': run, 'page_size': page, 'va_bits': va,
                'vabits_actual': act, 'levels': lvl,
                'cases': len(r['cases']), 'passed': r['passed'],
                'failed': r['failed'], 'skipped': r['skipped'],
+               'known_failures': r['known'],
                'problem': r['problem'], 'differences': r['differences'],
                'ok': r['ok']}
 
@@ -458,7 +521,11 @@ def main(argv):
     also = [tuple((x + ':' + x).split(':')[:2])
             for a in argv if a.startswith('--also=')
             for x in a.split('=', 1)[1].split(',') if x]
-    passed = failed = skipped = 0
+    total = ''.join(a.split('=', 1)[1] for a in argv
+                    if a.startswith('--total='))
+    if total:
+        return print_total(total.split(','))
+    passed = failed = skipped = known = 0
     per_run = {}
     summary = []
     runs_kunit = [] if '--no-kunit' in argv else runs
@@ -466,7 +533,7 @@ def main(argv):
         print(f'{"run":16} {"page":>4} {"va":>3} {"act":>3} {"lvl":>3} '
               f'{"cases":>5} {"pass":>4} {"fail":>4} {"skip":>4}  result')
     write = '--write-expected' in argv
-    if write and prefix:
+    if write and prefix != PREFIX:
         print('summary: error: manifests come from plain runs, not ' +
               prefix + 'RUN', file=sys.stderr)
         return 1
@@ -476,6 +543,7 @@ def main(argv):
         per_run[run] = dict(r['cases'])
         passed += r['passed']
         skipped += r['skipped']
+        known += len(r['known'])
         failed += r['failed'] + (1 if r['problem'] else 0)
         summary.append(entry)
 
@@ -499,10 +567,11 @@ def main(argv):
 
     selftests = None
     if '--selftests' in argv and runs:
-        p, f, sk, selftests = selftest_table(prefix, runs)
+        p, f, sk, k, selftests = selftest_table(prefix, runs)
         passed += p
         failed += f
         skipped += sk
+        known += k
     # --guests=G,G:RUN,RUN: the selftests of those runs in the other guests
     # too (ci/selftest-run.sh SELFTEST_GUEST=G: G-selftests-RUN).
     guests = {}
@@ -511,11 +580,12 @@ def main(argv):
             names, _, gruns = a.split('=', 1)[1].partition(':')
             for g in filter(None, names.split(',')):
                 print(f'\nguest {g}:', end='')
-                p, f, sk, guests[g] = selftest_table(
+                p, f, sk, k, guests[g] = selftest_table(
                     prefix + g + '-', [r for r in gruns.split(',') if r])
                 passed += p
                 failed += f
                 skipped += sk
+                known += k
     docs = None
     if '--doc' in argv:
         p, f, sk, docs = doc_table()
@@ -529,8 +599,9 @@ def main(argv):
     # not replace the summary of the runs.
     name = ''.join(a.split('=', 1)[1] for a in argv
                    if a.startswith('--summary-json=')) or name
-    result = {'identity': identity(), 'runs': summary, 'passed': passed,
-              'failed': failed, 'skipped': skipped}
+    result = {'base': BASE, 'identity': identity(), 'runs': summary,
+              'passed': passed, 'failed': failed, 'skipped': skipped,
+              'known_failures': known}
     if selftests is not None:
         result['selftests'] = selftests
     if guests:
@@ -539,8 +610,38 @@ def main(argv):
         result['readme_commands'] = docs
     with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump(result, fh, indent=2)
-    print(f'{passed} passed, {failed} failed, {skipped} skipped')
+    print(closing_line(passed, failed, skipped, known))
     return 1 if failed or not (runs or also) else 0
+
+
+def closing_line(passed, failed, skipped, known):
+    """'N passed, N failed, N skipped[, N known failures ...]'."""
+    line = f'{passed} passed, {failed} failed, {skipped} skipped'
+    if known:
+        line += (f', {known} known failures (bugs of the base, '
+                 'ci/expected/*/known-bugs)')
+    return line
+
+
+def print_total(names):
+    """The closing line over several summary JSONs (build/results/NAME)."""
+    n = [0, 0, 0, 0]
+    for name in names:
+        try:
+            with open(os.path.join(RESULTS, name)) as f:
+                s = json.load(f)
+        except (OSError, ValueError):
+            print(f'summary: no {name}: its tier did not finish')
+            n[1] += 1
+            continue
+        for i, k in enumerate(('passed', 'failed', 'skipped',
+                               'known_failures')):
+            n[i] += s.get(k, 0)
+        print(f'{s.get("base", "?")}: {s["passed"]} passed, {s["failed"]} '
+              f'failed, {s["skipped"]} skipped, {s.get("known_failures", 0)} '
+              f'known failures ({s["identity"]["base"]})')
+    print(closing_line(*n))
+    return 1 if n[1] else 0
 
 
 if __name__ == '__main__':

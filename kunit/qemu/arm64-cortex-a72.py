@@ -4,10 +4,15 @@
 # sections with every page size): the block-mapping cases alias the 2 GiB the
 # kernel uses from a 1 GiB boundary, and the hot-add cases add the rest.
 # 2 CPUs: the stress case (hr_stress_test) wants real concurrency.
-# rodata=on: hot-added memory may then be mapped with blocks, as on systems
-# that cannot change the linear map after boot (the hot-add cases need it).
+# rodata=on (6.12), rodata=noalias (7.3, where rodata=on is what 6.12
+# called full): hot-added memory may then be mapped with blocks, as on
+# systems that cannot change the linear map after boot (the hot-add cases
+# need it).  kunit.py loads this file in the tree's top folder.
 # panic_on_warn=1: no case provokes a WARNING, so any is a bug and ends the run.
 from ..qemu_config import QemuArchParams
+
+with open('arch/arm64/include/asm/setup.h') as f:
+	RODATA = 'noalias' if 'noalias' in f.read() else 'on'
 
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
 			   kconfig='''
@@ -15,6 +20,6 @@ CONFIG_SERIAL_AMBA_PL011=y
 CONFIG_SERIAL_AMBA_PL011_CONSOLE=y''',
 			   qemu_arch='aarch64',
 			   kernel_path='arch/arm64/boot/Image.gz',
-			   kernel_command_line='console=ttyAMA0 rodata=on mem=2048M panic_on_warn=1',
+			   kernel_command_line=f'console=ttyAMA0 rodata={RODATA} mem=2048M panic_on_warn=1',
 			   extra_qemu_params=['-machine', 'virt', '-cpu', 'cortex-a72',
 					      '-m', '3072', '-smp', '2'])
