@@ -25,10 +25,22 @@ git -C "$tree" rev-parse -q --verify refs/tags/series >/dev/null ||
 n=$(git -C "$tree" rev-list --count base..series)
 [ "$n" -gt 0 ] || die "build/linux carries no patch: run 'make tree' without PATCHES=none or UPTO"
 
-# The cover letter is signed as the author of the first patch.
 first=$(git -C "$tree" rev-list base..series | tail -n 1)
-an=$(git -C "$tree" log -1 --format=%an "$first")
-ae=$(git -C "$tree" log -1 --format=%ae "$first")
+# Whoever posts the series signs it off: the git identity of this
+# checkout (git config user.name, user.email), which also sends the cover
+# letter.  Without one the patches carry no Signed-off-by, and a line says
+# so: patches/ never holds one of its own.
+an=$(git -C "$top" config user.name || true)
+ae=$(git -C "$top" config user.email || true)
+signoff=(--signoff)
+nosign=
+if [ -z "$an" ] || [ -z "$ae" ]; then
+	echo "make-series: warning: no git identity (git config user.name and user.email): build/series carries no Signed-off-by; set them before posting" >&2
+	an=$(git -C "$tree" log -1 --format=%an "$first")
+	ae=$(git -C "$tree" log -1 --format=%ae "$first")
+	signoff=()
+	nosign=,MISSING_SIGN_OFF
+fi
 g() {
 	git -C "$work" -c user.name="$an" -c user.email="$ae" "$@"
 }
@@ -72,7 +84,7 @@ for f in "$top"/kunit/*.[ch]; do
 done
 
 rm -rf "$out"
-g format-patch -q --cover-letter -o "$out" base..HEAD
+g format-patch -q "${signoff[@]}" --cover-letter -o "$out" base..HEAD
 
 # Fill the cover letter's subject and blurb from patches/0000-cover-letter.txt:
 # its first line is the subject, the rest the body.
@@ -91,12 +103,13 @@ EOF
 # Fixes: ids are upstream commits that a tree without upstream history
 # cannot look up (UNKNOWN_COMMIT_ID), and the new files lie under arch/arm64/,
 # which the ARM64 PORT entry of MAINTAINERS already covers
-# (FILE_PATH_CHANGES).
+# (FILE_PATH_CHANGES).  Without a git identity there is no Signed-off-by
+# to check (MISSING_SIGN_OFF).
 if [ -x "$tree/scripts/checkpatch.pl" ]; then
 	for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do
 		[ "$(basename "$p")" != 0000-cover-letter.patch ] || continue
 		"$tree/scripts/checkpatch.pl" --strict -q --no-tree \
-			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" ||
+			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES$nosign "$p" ||
 			echo "make-series: warning: checkpatch --strict complains about $(basename "$p")" >&2
 	done
 fi

@@ -26,7 +26,8 @@ static void hr_hotadd_blocks_test(struct kunit *test)
 	struct hr_hotadd h;
 
 	if (can_set_direct_map())
-		kunit_skip(test, "hot-added memory is mapped with pages: boot with rodata=noalias (before 7.3: rodata=on)");
+		kunit_skip(test,
+			   "hot-added memory is mapped with pages: boot with rodata=noalias (before 7.3: rodata=on)");
 	hr_hotadd_init(test, &h, SZ_1G);
 	KUNIT_ASSERT_EQ(test, hr_hotadd_add(&h, NULL), 0);
 	hr_snapshot(&c->mapped, h.va, h.va + h.size, false);
