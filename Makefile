@@ -91,15 +91,24 @@ test:
 	exit $$rc
 
 # One base's tier.  Each run: the KUnit suite, then the selftests in a guest
-# booted with the same kernel.
+# booted with the same kernel.  With HR_DEADLINE (.ci/run), each step runs
+# under ci/budget.sh: it starts only while STEP_MIN seconds are left, is
+# stopped at the deadline, and a step that did not run to its end shows as
+# not run.
+STEP_MIN ?= 240
+BUDGET := ci/budget.sh
 test-base: deps tree
 	@echo "== BASE=$(BASE): $(TEST_RUNS)"; \
 	for r in $(TEST_RUNS); do \
-		ci/kunit-run.sh $$r || true; ci/selftest-run.sh $$r || true; \
+		$(BUDGET) $(STEP_MIN) $(BASE_PREFIX)$$r -- ci/kunit-run.sh $$r || true; \
+		$(BUDGET) --after=$(BASE_PREFIX)$$r $(STEP_MIN) $(BASE_PREFIX)selftests-$$r -- \
+			ci/selftest-run.sh $$r || true; \
 	done; \
 	$(foreach g,$(TEST_GUESTS),$(foreach r,$(TEST_GUEST_RUNS_$(g)),\
-		SELFTEST_GUEST=$(g) ci/selftest-run.sh $(r) || true;)) \
-	$(if $(DOC_CHECK),ci/doc-check.sh || true;) \
+		SELFTEST_GUEST=$(g) $(BUDGET) --after=$(BASE_PREFIX)$(r) $(STEP_MIN) \
+			$(BASE_PREFIX)$(g)-selftests-$(r) -- ci/selftest-run.sh $(r) || true;)) \
+	$(if $(DOC_CHECK),$(BUDGET) $(STEP_MIN) doc-check \
+		$(foreach d,$(DOC_RUNS),$(firstword $(subst :, ,$(d)))) -- ci/doc-check.sh || true;) \
 	$(SUMMARY) --table --selftests $(TEST_RUNS) \
 		$(foreach g,$(TEST_GUESTS),--guests=$(g):$(subst $(space),$(comma),$(TEST_GUEST_RUNS_$(g)))) \
 		$(if $(DOC_CHECK),$(DOC_SUMMARY))

@@ -45,7 +45,7 @@ tree=$top/build/mainline/linux
 	die "README's commands use the mainline tree and plain kernels: run without KDIR, SERIES, DEBUG and BASE"
 . "$top/ci/kunit-py.sh"
 mkdir -p "$res" "$top/build/ccache-bin"
-rm -rf "$work" "$tsv"
+rm -rf "$work" "$tsv" "$res/doc-check.notrun"
 mkdir -p "$work"
 ln -sf "$(command -v ccache)" "$top/build/ccache-bin/aarch64-linux-gnu-gcc"
 export PATH="$top/build/ccache-bin:$PATH" CCACHE_BASEDIR="$top"
@@ -106,7 +106,7 @@ check_kunit_py() {
 
 	build_dir=$(sed -n 's/.*--build_dir=\([^ ]*\).*/\1/p' <<<"$cmd")
 	build_dir=$dir/${build_dir:-.kunit}
-	rm -f "$res/$name".{json,ktap,out}
+	rm -f "$res/$name".{json,ktap,out,notrun}
 	# kunit.py also exits 1 when a case fails: a command that ran to its
 	# end passes here, and its results are judged against the manifest and
 	# known-bugs by ci/summary.py --also, like every run.

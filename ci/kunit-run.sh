@@ -65,7 +65,7 @@ fi
 name=${name_opt:-$name}
 res="$top/build/results"
 mkdir -p "$out" "$res"
-[ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds}
+[ -n "$build_only" ] || rm -f "$res/$name".{json,ktap,out,seconds,notrun}
 
 # Everything that decides the kernel image, including edits made by hand
 # in build/linux since 'make tree' (git diff), and the suite files as the

@@ -94,7 +94,7 @@ work="$top/build/selftests/$name"
 mkdir -p "$res"
 # Before anything can fail: a failed build must never leave the last
 # run's results to be read as this one's.
-rm -f "$res/$name".{log,json,seconds,problem,build}
+rm -f "$res/$name".{log,json,seconds,problem,build,notrun}
 if [ -n "$def" ]; then
 	"$top/ci/kunit-run.sh" --build-only "$run"
 fi

@@ -32,6 +32,11 @@ entry is removed: the base, or the suite, changed.  Any other failure
 counts as a failure.  --total=JSON,... prints the sum of summary JSONs
 (make test's two bases) as the closing line.
 
+A run or guest that ci/budget.sh did not let start, or stopped at CI's
+deadline, has NAME.notrun instead of results: it shows as not run, with
+the reason, counts neither as passed nor as failed, and the closing line
+says how many runs did not run.
+
 With --guests=G,G:RUN,RUN it also reads P+G-selftests-RUN.* for each guest
 variant G (ci/selftest-run.sh with SELFTEST_GUEST=G), counted alike.
 With --selftests it also reads P+selftests-RUN.* (ci/selftest-run.sh) and
@@ -253,6 +258,23 @@ def counts(cases):
     return p, len(cases) - p - sk, sk
 
 
+def not_run(name):
+    """Why run NAME did not start (build/results/NAME.notrun, written by
+    ci/budget.sh), or None."""
+    try:
+        with open(os.path.join(RESULTS, name + '.notrun')) as f:
+            return f.readline().strip() or 'no reason given'
+    except OSError:
+        return None
+
+
+def not_run_result(why, **empty):
+    """The verdict of a run that did not start: not ok, and not failed."""
+    return {'cases': [], 'problem': None, 'passed': 0, 'failed': 0,
+            'skipped': 0, 'known': {}, 'ok': False, 'not_run': why,
+            'verdict': f'not run: {why}', **empty}
+
+
 def kunit_result(name, manifest_run=None):
     """The verdict of KUnit run NAME (build/results/NAME.*), as a dict.
 
@@ -260,6 +282,10 @@ def kunit_result(name, manifest_run=None):
     kernel report, no failed case and matches ci/expected/MANIFEST_RUN
     (default NAME): expected skips, with the manifest's reasons, are fine.
     """
+    why = not_run(name)
+    if why:
+        return not_run_result(why, config=None, reasons={}, differences=[],
+                              figures=[])
     cases, config, problem, reasons, diffs, figs = load(name, manifest_run)
     p, f, s = counts(cases)
     known, fixed = split_known(manifest_run or name.removeprefix(PREFIX),
@@ -276,13 +302,17 @@ def kunit_result(name, manifest_run=None):
             'verdict': problem or ('FAIL' if f else 'ok')}
 
 
-def selftest_result(name):
+def selftest_result(name, key=None):
     """The verdict of selftest run NAME, as a dict: every test must pass,
-    or fail as known-bugs says."""
+    or fail as known-bugs says for KEY (default: NAME without the base's
+    prefix)."""
+    why = not_run(name)
+    if why:
+        return not_run_result(why, figures={})
     cases, figures, problem = load_selftests(name)
     problem = problem or readers_problem(cases, figures)
     p, f, s = counts(cases)
-    known, fixed = split_known(name.removeprefix(PREFIX), cases)
+    known, fixed = split_known(key or name.removeprefix(PREFIX), cases)
     f -= len(known)
     if fixed and not problem:
         problem = (f'{len(fixed)} known bug(s) of the base no longer fail: '
@@ -442,7 +472,8 @@ def selftest_table(prefix, runs):
         out.append({'run': run, 'tests': dict(cases), 'passed': p,
                     'failed': f, 'skipped': sk, 'figures': figures,
                     'known_failures': r['known'],
-                    'problem': problem, 'ok': r['ok']})
+                    'problem': problem, 'not_run': r.get('not_run'),
+                    'ok': r['ok']})
     return passed, failed, skipped, known, out
 
 
@@ -470,7 +501,10 @@ def write_expected(run, cases, config, reasons, problem, diffs, figs):
 def kunit_line(run, name, manifest_run, write):
     """Print the line of one KUnit run; return its summary entry."""
     r = kunit_result(name, manifest_run)
-    if write:
+    if write and r.get('not_run'):
+        r['problem'] = 'did not run: no manifest written'
+        r['verdict'] = r['problem']
+    elif write:
         r['problem'] = write_expected(run, r['cases'], r['config'],
                                       r['reasons'], r['problem'],
                                       r['differences'], r['figures'])
@@ -491,13 +525,18 @@ def kunit_line(run, name, manifest_run, write):
                'failed': r['failed'], 'skipped': r['skipped'],
                'known_failures': r['known'],
                'problem': r['problem'], 'differences': r['differences'],
-               'ok': r['ok']}
+               'not_run': r.get('not_run'), 'ok': r['ok']}
 
 
 def doc_table():
     """Print the README commands ci/doc-check.sh ran; return counts, JSON."""
     checks = doc_checks()
     print('\nREADME commands (ci/doc-check.sh):')
+    why = not_run('doc-check')
+    if why:
+        print(f'  not run: {why}')
+        return 0, 0, 0, [{'status': 'NOT RUN', 'command': 'ci/doc-check.sh',
+                          'detail': why, 'not_run': why}]
     if checks is None:
         print('  no build/results/doc-check.tsv: ci/doc-check.sh did not run')
         return 0, 1, 0, [{'status': 'FAIL', 'command': 'ci/doc-check.sh',
@@ -599,9 +638,12 @@ def main(argv):
     # not replace the summary of the runs.
     name = ''.join(a.split('=', 1)[1] for a in argv
                    if a.startswith('--summary-json=')) or name
+    entries = (summary + (selftests or []) + (docs or []) +
+               [e for g in guests.values() for e in g])
+    not_started = sum(1 for e in entries if e.get('not_run'))
     result = {'base': BASE, 'identity': identity(), 'runs': summary,
               'passed': passed, 'failed': failed, 'skipped': skipped,
-              'known_failures': known}
+              'known_failures': known, 'not_run': not_started}
     if selftests is not None:
         result['selftests'] = selftests
     if guests:
@@ -610,22 +652,27 @@ def main(argv):
         result['readme_commands'] = docs
     with open(os.path.join(RESULTS, name), 'w') as fh:
         json.dump(result, fh, indent=2)
-    print(closing_line(passed, failed, skipped, known))
+    print(closing_line(passed, failed, skipped, known, not_started))
     return 1 if failed or not (runs or also) else 0
 
 
-def closing_line(passed, failed, skipped, known):
-    """'N passed, N failed, N skipped[, N known failures ...]'."""
+def closing_line(passed, failed, skipped, known, not_started=0):
+    """'N passed, N failed, N skipped[, N known failures ...][, N runs not
+    run ...]'."""
     line = f'{passed} passed, {failed} failed, {skipped} skipped'
     if known:
         line += (f', {known} known failures (bugs of the base, '
                  'ci/expected/*/known-bugs)')
+    if not_started:
+        line += (f', {not_started} run{"s" if not_started != 1 else ""} '
+                 'not run (out of CI time, each named above with the command '
+                 'that runs it)')
     return line
 
 
 def print_total(names):
     """The closing line over several summary JSONs (build/results/NAME)."""
-    n = [0, 0, 0, 0]
+    n = [0, 0, 0, 0, 0]
     for name in names:
         try:
             with open(os.path.join(RESULTS, name)) as f:
@@ -635,11 +682,12 @@ def print_total(names):
             n[1] += 1
             continue
         for i, k in enumerate(('passed', 'failed', 'skipped',
-                               'known_failures')):
+                               'known_failures', 'not_run')):
             n[i] += s.get(k, 0)
         print(f'{s.get("base", "?")}: {s["passed"]} passed, {s["failed"]} '
               f'failed, {s["skipped"]} skipped, {s.get("known_failures", 0)} '
-              f'known failures ({s["identity"]["base"]})')
+              f'known failures, {s.get("not_run", 0)} runs not run '
+              f'({s["identity"]["base"]})')
     print(closing_line(*n))
     return 1 if n[1] else 0
 

@@ -193,10 +193,13 @@ def results_cell(suite, run, manifest_run):
     # A run that failed to build leaves only its build log or timing.
     if not any(os.path.exists(os.path.join(RESULTS, name + ext))
                for ext in ('.json', '.ktap', '.log', '.out', '.build',
-                           '.seconds')):
+                           '.seconds', '.notrun')):
         return None
     if 'selftests-' in prefix:
-        r = summary.selftest_result(name)
+        # Coverage and debug kernels run the same tests, with the same
+        # known bugs.
+        bugs = name.removeprefix('cov-').removeprefix(summary.PREFIX)
+        r = summary.selftest_result(name, bugs.removeprefix('debug-'))
         log = name + '.log'
         reasons = {}
         diffs = []
@@ -217,7 +220,7 @@ def results_cell(suite, run, manifest_run):
             'skipped': r['skipped'], 'problem': r['problem'],
             'ok': r['ok'], 'verdict': r['verdict'], 'skips': reasons,
             'differences': diffs, 'seconds': secs, 'log': log,
-            'summary': json_name,
+            'summary': json_name, 'not_run': r.get('not_run'),
             'in_summary': judged is not None and run in judged}
 
 
@@ -257,6 +260,8 @@ def render(meta, runs, cells, funcs, files):
                 out.append('<td class="none">not run</td>')
                 continue
             text = f"{c['passed']} pass, {c['failed']} fail, {c['skipped']} skip"
+            if c.get('not_run'):
+                text = f"not run: {c['not_run']}"
             if c['skipped'] and c['ok'] and c['skips']:
                 text += ' (as the manifest says)'
             if c['problem']:
@@ -266,7 +271,7 @@ def render(meta, runs, cells, funcs, files):
             if not c['in_summary']:
                 text += f" [not in the last {c['summary']}: older results]"
             tip = '; '.join(f'{n}: {why}' for n, why in c['skips'].items())
-            cls = 'ok' if c['ok'] else 'bad'
+            cls = 'ok' if c['ok'] else 'none' if c.get('not_run') else 'bad'
             diffs = ''.join(f'<br><small>{e(d)}</small>'
                             for d in c['differences'])
             out.append(f'<td class="{cls}" data-run="{e(run)}" '
