@@ -12,7 +12,7 @@ BASE ?= mainline
 BASE_PREFIX := $(if $(filter mainline,$(BASE)),,$(BASE)-)
 # What exists for 6.12 only until the mainline series lands: these targets
 # run on BASE=6.12.
-STABLE_ONLY := series bisect-check test-first mutants bench compare xarch coverage
+STABLE_ONLY := series bisect-check test-first mutants compare
 ifneq ($(filter $(STABLE_ONLY),$(MAKECMDGOALS)),)
 ifeq ($(filter 6.12,$(BASE))$(filter command line environment,$(origin BASE)),command line)
 $(error make $(filter $(STABLE_ONLY),$(MAKECMDGOALS)) works on our 6.12 series only (the mainline series is not written yet): drop BASE=$(BASE))
@@ -186,7 +186,7 @@ COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
 coverage: deps tree
 	@rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
 	coverage/report.sh $(addprefix $(SERIES_PREFIX),$(COVERAGE_RUNS)) || rc=1; \
-	ci/summary.py --prefix=cov-$(SERIES_PREFIX) --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
+	ci/summary.py --prefix=cov-$(BASE_PREFIX)$(SERIES_PREFIX) --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
 
 # Ours against the other series (SERIES=upstream, upstream-fixes), case
 # family by run, from the last results of each (build/results/compare.md).
@@ -208,12 +208,12 @@ xarch: check-xarch deps tree
 	@XARCH_BOOTS=$(XARCH_BOOTS) xarch/run.sh
 
 check-xarch:
-	@$(if $(KDIR),echo "error: make xarch builds the base in build/linux and not KDIR=$(KDIR): drop KDIR" >&2; false,true)
+	@$(if $(KDIR),echo "error: make xarch builds the base's own tree and not KDIR=$(KDIR): drop KDIR" >&2; false,true)
 
 clean:
 	rm -rf build/results build/kunit build/mainline/kunit build/kunit-kdir build/series build/coverage \
 		build/selftests build/bench build/bisect build/bisect-* build/xarch
-	[ ! -d build/linux/.git ] || git -C build/linux worktree prune
+	for t in build/linux build/mainline/linux; do [ ! -d $$t/.git ] || git -C $$t worktree prune; done
 
 help:
 	@echo "BASE=mainline|6.12   the base (default mainline: Debian's linux-source-7.3 and the test glue;"
@@ -243,4 +243,4 @@ help:
 	@echo "make compare         ours against SERIES=upstream(-fixes): family-by-run table of the last results"
 	@echo "make deps            install missing Debian packages (as root), fetch the mainline source"
 	@echo "make clean           remove build folders and results, keep the trees"
-	@echo "series, bisect-check, test-first, mutants, bench, compare, xarch, coverage: the 6.12 series"
+	@echo "series, bisect-check, test-first, mutants, compare: the 6.12 series"

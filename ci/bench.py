@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Series against base from the logs of ci/bench.sh.
 
-ci/bench.py [--check] LOGDIR
+ci/bench.py [--check] [--json=NAME] LOGDIR
 
 LOGDIR holds RUN-KIND-MODE-PASS.log (KIND base or series, MODE the rodata
 mode) with the 'bench:' lines of bench/hotremove_bench.c.  For each run,
@@ -10,7 +10,8 @@ rodata mode and measure it prints the base's and the series' median and
 interquartile range, and series/base: the ratio of the medians for
 latencies (lower is better), of the throughputs for vmalloc (higher is
 better), with a 95% bootstrap interval that draws whole boots first.  Then the cost of a hot-added GiB
-in page-table pages and leaves.  Writes build/results/bench.json.
+in page-table pages and leaves.  Writes build/results/bench.json (--json:
+build/results/NAME).
 
 A measure that one of the two kernels did not report (a guest without
 virtio-mem or test_vmalloc.ko, say) is named, and fails the run.
@@ -28,7 +29,7 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(TOP, 'build', 'results')
 WIDTH = 0.05
-NAME_RE = re.compile(r'^(.+)-(base|series)-(full|on)-(\d+)\.log$')
+NAME_RE = re.compile(r'^(.+)-(base|series)-(full|on|noalias)-(\d+)\.log$')
 LAT_RE = re.compile(r'bench: latency (.*)$')
 VMEM_RE = re.compile(r'bench: virtio-mem (.*)$')
 VMALLOC_RE = re.compile(r'bench: vmalloc test=(\S+) busy=(\d) ms=([\d.]+)')
@@ -211,7 +212,9 @@ def main(argv):
     if vm:
         print(f'goal: vmalloc throughput ratio >= 0.98: worst {min(vm):.3f}')
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, 'bench.json'), 'w') as f:
+    name = ''.join(a.split('=', 1)[1] for a in argv
+                   if a.startswith('--json=')) or 'bench.json'
+    with open(os.path.join(RESULTS, name), 'w') as f:
         json.dump({'ratios': result, 'cost': costs, 'missing': missing}, f,
                   indent=2)
     for line in missing:

@@ -5,20 +5,24 @@
 #
 #   ci/bench.sh [RUN...]        (default: 4k-48 16k-47 64k-48)
 #
-# Two kernels per run: the base (patch 1 only: the KUnit glue, which
-# changes no behaviour; built from a worktree of build/linux at that
-# commit, build/bench/linux-base) and the whole series (build/linux).  Both
-# are RUN's KUnit kernels, booted with the suites off.  Each boot runs
-# bench/hotremove_bench in a guest with 10 GiB of RAM, 6 GiB of it hidden by
-# mem= (test_vmalloc's long_busy_list test takes 15000 pages a thread: 1.8
-# GiB with 64K pages), and a virtio-mem device of 1 GiB, with rodata=full
-# and with rodata=on.
+# Two kernels per run, on BASE (ci/base.sh): the base (patch 1 only: the
+# KUnit glue, which changes no behaviour; built from a worktree of BASE's
+# tree at that commit, build/bench/BASE/linux-base) and the whole series
+# (BASE's tree).  Both are RUN's KUnit kernels, booted with the suites off.
+# While the series is patch 1 alone (mainline, until its series lands), the
+# two are the same source: the bench then measures its own noise.  Each
+# boot runs bench/hotremove_bench in a guest with 10 GiB of RAM, 6 GiB of
+# it hidden by mem= (test_vmalloc's long_busy_list test takes 15000 pages a
+# thread: 1.8 GiB with 64K pages), and a virtio-mem device of 1 GiB, with
+# arm64's default rodata (7.3: on, 6.12: full) and with the rodata that maps
+# RAM with blocks (7.3: noalias, 6.12: on).
 #
 # Rounds are interleaved: every pass boots each kernel once per run and
 # rodata mode, base and series in turn (the order swaps every pass), and
 # passes repeat until every ratio's 95% interval is narrower than 5%, or
 # BENCH_MAX_PASSES (default 3; at least 2).  ci/bench.py prints the table
-# and writes build/results/bench.json.  Logs: build/bench/logs/.
+# and writes build/results/bench.json (6.12: bench-6.12.json).  Logs:
+# build/bench/BASE/logs/.
 #
 # Environment: BENCH_ROUNDS (add/remove and plug/unplug rounds per boot,
 # default 20), BENCH_VMALLOC_LOOPS (test_vmalloc loops per thread, default
@@ -35,8 +39,9 @@ loops=${BENCH_VMALLOC_LOOPS:-10000}
 repeat=${BENCH_VMALLOC_REPEAT:-3}
 max_passes=${BENCH_MAX_PASSES:-3}
 [ "$max_passes" -ge 2 ] || max_passes=2
-tree="$top/build/linux"
-bench="$top/build/bench"
+. "$top/ci/base.sh"
+tree=$base_tree
+bench="$top/build/bench/$BASE"
 base="$bench/linux-base"
 
 die() {
@@ -53,14 +58,16 @@ for r in "${runs[@]}"; do
 done
 
 # The base: the first commit on top of the pinned base, which must be
-# patch 1 of patches/.
+# patch 1 of the base's series.
 want=$(sed -n '/^Subject:/{N;s/\n / /;s/\n.*//;s/^Subject: \[PATCH[^]]*\] //p}' \
-	"$(ls "$top"/patches/0001-*.patch)")
+	"$(ls "$top/$base_patches"/0001-*.patch)")
 commit=$(git -C "$tree" rev-list --reverse HEAD | sed -n 2p)
 [ "$(git -C "$tree" log -1 --format=%s "$commit")" = "$want" ] ||
-	die "build/linux does not start with patch 1: run 'make tree'"
+	die "${tree#"$top"/} does not start with patch 1 of $base_patches: run 'make tree'"
+[ "$commit" != "$(git -C "$tree" rev-parse HEAD)" ] ||
+	echo "bench: $base_patches is patch 1 alone: base and series are the same source, so the ratios measure the bench's own noise"
 if [ "$(git -C "$base" rev-parse HEAD 2>/dev/null)" != "$commit" ]; then
-	echo "bench: worktree of patch 1 at build/bench/linux-base"
+	echo "bench: worktree of patch 1 at ${base#"$top"/}"
 	git -C "$tree" worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
 	git -C "$tree" worktree prune
 	mkdir -p "$bench"
@@ -68,7 +75,7 @@ if [ "$(git -C "$base" rev-parse HEAD 2>/dev/null)" != "$commit" ]; then
 fi
 # Patch 1's Makefile lines build its suite files, which kunit/ holds.
 KDIR="$base" "$top/ci/prepare-tree.sh"
-base_out="$top/build/kunit-kdir/$(echo "$base" | sha1sum | cut -c1-8)"
+ref_out="$top/build/kunit-kdir/$(echo "$base" | sha1sum | cut -c1-8)"
 
 # Build both kernels of each run, then the module and the bench program
 # against each, and a guest image per kernel.
@@ -83,10 +90,10 @@ for r in "${runs[@]}"; do
 	for kind in base series; do
 		if [ $kind = base ]; then
 			KDIR="$base" "$top/ci/kunit-run.sh" --build-only "$r"
-			out="$base_out/$kconfig"
+			out="$ref_out/$kconfig"
 		else
 			"$top/ci/kunit-run.sh" --build-only "$r"
-			out="$top/build/kunit/$kconfig"
+			out="$base_out/$kconfig"
 		fi
 		[ -f "$out/lib/test_vmalloc.ko" ] ||
 			die "$out has no lib/test_vmalloc.ko (selftests/config sets CONFIG_TEST_VMALLOC=m)"
@@ -123,7 +130,7 @@ boot() {	# RUN KIND MODE PASS
 start=$(date +%s)
 for pass in $(seq 1 "$max_passes"); do
 	for r in "${runs[@]}"; do
-		for mode in full on; do
+		for mode in $rodata_default $rodata_blocks; do
 			if [ $((pass % 2)) = 1 ]; then
 				boot "$r" base $mode "$pass"; boot "$r" series $mode "$pass"
 			else
@@ -136,4 +143,4 @@ for pass in $(seq 1 "$max_passes"); do
 		break
 	fi
 done
-"$top/ci/bench.py" "$bench/logs"
+"$top/ci/bench.py" --json="bench${base_prefix:+-${base_prefix%-}}.json" "$bench/logs"

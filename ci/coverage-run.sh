@@ -3,7 +3,8 @@
 #
 # One coverage run: ci/coverage-run.sh RUN
 #
-# Builds RUN's kernel (ci/matrix) with gcov-kernel in build/coverage/<kconfig>
+# Builds RUN's kernel (ci/matrix) on BASE's tree with gcov-kernel in
+# build/coverage/<kconfig> (BASE=6.12: 6.12-<kconfig>)
 # (kunit.py build: the suite's kunitconfig, selftests/config, the page-table
 # fragment and coverage/gcov.config), boots it with an initramfs whose /init
 # prints the gcov counters after the KUnit suite ran, writes them back next
@@ -19,7 +20,8 @@
 #
 # Results: build/results/cov-RUN.{ktap,json,seconds} (console, kunit.py's
 # JSON of the suite's results), cov-selftests-RUN.* (as ci/selftest-run.sh)
-# and build/coverage/RUN.info (lcov).
+# and build/coverage/RUN.info (lcov); on 6.12, cov-6.12-RUN.*,
+# cov-6.12-selftests-RUN.* and 6.12-RUN.info.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,10 +35,11 @@ command -v lcov >/dev/null || die "lcov is missing: run 'make deps' as root"
 if [ -n "${KDIR:-}" ]; then
 	out="$top/build/coverage/kdir-$(echo "$KDIR" | sha1sum | cut -c1-8)-$kconfig"
 else
-	out="$top/build/coverage/$series_prefix$kconfig"
+	out="$top/build/coverage/$base_prefix$series_prefix$kconfig"
 fi
-# Another series (SERIES): results and tracefile named SERIES-RUN.
-name=$series_prefix$run
+# Results and tracefile named RUN, on 6.12 6.12-RUN; another series
+# (SERIES): SERIES-RUN after that.
+name=$base_prefix$series_prefix$run
 res="$top/build/results"
 mkdir -p "$out" "$res"
 rm -f "$res/cov-$name".{ktap,json,seconds} "$top/build/coverage/$name.info"
@@ -96,7 +99,7 @@ capture "$out/kunit.info"
 
 # The same kernel again, running the selftests (ci/selftest-run.sh --gcov
 # starts from zeroed counters).
-"$top/ci/selftest-run.sh" --build-dir "$out" --name "cov-${series_prefix}selftests-$run" \
+"$top/ci/selftest-run.sh" --build-dir "$out" --name "cov-$base_prefix${series_prefix}selftests-$run" \
 	--gcov "$run" || rc=1
 capture "$out/selftests.info"
 lcov --quiet --add-tracefile "$out/kunit.info" \

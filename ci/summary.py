@@ -438,16 +438,17 @@ def readers_problem(cases, figures):
     return None
 
 
-def selftest_table(prefix, runs):
-    """Print the selftest lines; return (passed, failed, skipped, known,
-    json)."""
+def selftest_table(prefix, runs, guest=''):
+    """Print the selftest lines of PREFIX + GUEST + selftests-RUN (GUEST:
+    'VARIANT-' or ''); return (passed, failed, skipped, known, json)."""
     passed = failed = skipped = known = 0
     out = []
     print()
     print(f'{"selftests":16} {"tests":>5} {"pass":>4} {"fail":>4} {"skip":>4} '
           f'{"cycles":>6} {"ms/cycle":>8}  result')
     for run in runs:
-        r = selftest_result(prefix + 'selftests-' + run)
+        key = guest + 'selftests-' + run
+        r = selftest_result(prefix + key, key)
         cases, figures, problem = r['cases'], r['figures'], r['problem']
         p, f, sk = r['passed'], r['failed'], r['skipped']
         passed += p
@@ -457,7 +458,7 @@ def selftest_table(prefix, runs):
         failed += f + (1 if problem or sk else 0)
         cyc = figures.get('hidden.add_online_offline_remove_cycles', {})
         verdict = r['verdict']
-        secs = seconds(prefix + 'selftests-' + run)
+        secs = seconds(prefix + key)
         print(f'{run:16} {len(cases):5} {p:4} {f:4} {sk:4} '
               f'{cyc.get("cycles", "-"):>6} {cyc.get("ms_per_cycle", "-"):>8}'
               f'  {verdict}{secs}')
@@ -620,7 +621,7 @@ def main(argv):
             for g in filter(None, names.split(',')):
                 print(f'\nguest {g}:', end='')
                 p, f, sk, k, guests[g] = selftest_table(
-                    prefix + g + '-', [r for r in gruns.split(',') if r])
+                    prefix, [r for r in gruns.split(',') if r], g + '-')
                 passed += p
                 failed += f
                 skipped += sk

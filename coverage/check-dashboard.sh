@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Render build/coverage/index.html in headless Chromium, from disk, as a
-# reviewer would open it: the results table (and, with coverage data, the
-# function table) must be in the rendered page, and each cell's colour must
-# be the verdict of the summary that judged its run
-# (coverage/check-verdicts.py).  Keeps a screenshot in
-# build/coverage/dashboard.png.  Installs Debian's chromium when missing.
+# Render build/coverage/index.html (BASE=6.12: build/coverage/6.12/) in
+# headless Chromium, from disk, as a reviewer would open it: the results
+# table (and, with coverage data, the function table) must be in the
+# rendered page, and each cell's colour must be the verdict of the summary
+# that judged its run (coverage/check-verdicts.py).  Keeps a screenshot,
+# dashboard.png, beside the page.  Installs Debian's chromium when missing.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/ci/base.sh"
 cov="$top/build/coverage"
+[ "$BASE" = mainline ] || cov=$cov/$BASE
 page="$cov/index.html"
 
 die() {

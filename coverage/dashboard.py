@@ -4,7 +4,7 @@
 
 coverage/dashboard.py [--info TRACEFILE] [--also=NAME:RUN,...] RUN...
 
-build/coverage/index.html gets:
+build/coverage/index.html (BASE=6.12: build/coverage/6.12/index.html) gets:
  - the base version built (read from the tree, as the summary recorded it)
    and the series and harness revisions;
  - the results matrix, run by suite (the KUnit suite and the selftests of
@@ -38,7 +38,12 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'ci'))
 import summary  # noqa: E402
 
+# The tracefiles are in build/coverage; the dashboard of the mainline
+# base is build/coverage/index.html, that of another base (BASE=6.12)
+# build/coverage/BASE/index.html.
 COV = os.path.join(TOP, 'build', 'coverage')
+OUT = COV if summary.BASE == 'mainline' else os.path.join(COV, summary.BASE)
+RESULTS_LINK = os.path.relpath(summary.RESULTS, OUT)
 RESULTS = summary.RESULTS
 HOTREMOVE_FUNCS = re.compile(
     r'^(unmap_hotplug_\w+|free_empty_\w+|free_hotplug_\w+|'
@@ -47,22 +52,38 @@ HOTREMOVE_FUNCS = re.compile(
     r'hotplug_leaf_size|hotplug_range_splits_leaf|hotremove_splits_leaf|'
     r'hotplug_map_linear|arch_add_memory)$')
 ASSERTION = re.compile(r'\b(WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\(')
-# (suite title, results prefix, summary JSON, its key): the prefix names
-# build/results/<prefix>RUN.*; the summary that judged those runs is
-# build/results/<summary JSON>, its runs under the key ('runs' for KUnit,
-# 'selftests', or 'guests' and the variant).
-SUITES = [('KUnit', '', 'summary.json', ('runs',)),
-          ('selftests', 'selftests-', 'summary.json', ('selftests',)),
-          ('selftests, rodata=on guest', 'rodata-on-selftests-',
-           'summary.json', ('guests', 'rodata-on')),
-          ('selftests, memmap_on_memory guest', 'memmap-on-memory-selftests-',
-           'summary.json', ('guests', 'memmap-on-memory')),
-          ('KUnit, gcov kernel', 'cov-', 'summary-cov.json', ('runs',)),
-          ('selftests, gcov kernel', 'cov-selftests-', 'summary-cov.json',
-           ('selftests',)),
-          ('KUnit, debug kernel', 'debug-', 'summary-debug.json', ('runs',)),
-          ('selftests, debug kernel', 'debug-selftests-', 'summary-debug.json',
-           ('selftests',))]
+
+
+def summary_json(prefix):
+    """The summary JSON that ci/summary.py --prefix=PREFIX writes."""
+    return f'summary-{prefix.rstrip("-")}.json' if prefix else 'summary.json'
+
+
+def base_suites():
+    """(suite title, results prefix, summary JSON, its key) of the base's
+    results: the prefix names build/results/<prefix>RUN.*; the summary that
+    judged those runs is build/results/<summary JSON>, its runs under the
+    key ('runs' for KUnit, 'selftests', or 'guests' and the variant)."""
+    p = summary.PREFIX
+    blocks = 'noalias' if summary.BASE == 'mainline' else 'on'
+    cov, debug = 'cov-' + p, p + 'debug-'
+    return [('KUnit', p, summary_json(p), ('runs',)),
+            ('selftests', p + 'selftests-', summary_json(p), ('selftests',)),
+            (f'selftests, rodata={blocks} guest',
+             f'{p}rodata-{blocks}-selftests-', summary_json(p),
+             ('guests', f'rodata-{blocks}')),
+            ('selftests, memmap_on_memory guest',
+             p + 'memmap-on-memory-selftests-', summary_json(p),
+             ('guests', 'memmap-on-memory')),
+            ('KUnit, gcov kernel', cov, summary_json(cov), ('runs',)),
+            ('selftests, gcov kernel', cov + 'selftests-', summary_json(cov),
+             ('selftests',)),
+            ('KUnit, debug kernel', debug, summary_json(debug), ('runs',)),
+            ('selftests, debug kernel', debug + 'selftests-',
+             summary_json(debug), ('selftests',))]
+
+
+SUITES = base_suites()
 
 
 def summary_runs(json_name, key):
@@ -277,7 +298,7 @@ def render(meta, runs, cells, funcs, files):
             out.append(f'<td class="{cls}" data-run="{e(run)}" '
                        f'data-suite="{e(title)}" data-summary="{e(c["summary"])}" '
                        f'title="{e(tip)}">{e(text)} '
-                       f'<a href="../results/{e(c["log"])}">log</a>{diffs}</td>')
+                       f'<a href="{e(RESULTS_LINK)}/{e(c["log"])}">log</a>{diffs}</td>')
             if c['skips']:
                 details.append((run, title, c['skips']))
         out.append('</tr>')
@@ -355,7 +376,7 @@ def main(argv):
     # and the tree as it is now when that differs.
     meta = {}
     try:
-        with open(os.path.join(RESULTS, 'summary.json')) as f:
+        with open(os.path.join(RESULTS, summary_json(summary.PREFIX))) as f:
             meta.update(json.load(f).get('identity', {}))
     except (OSError, ValueError):
         pass
@@ -382,13 +403,13 @@ def main(argv):
         info = read_info(args.info)
         funcs, files = function_table(info), file_table(info)
 
-    os.makedirs(COV, exist_ok=True)
-    with open(os.path.join(COV, 'index.html'), 'w') as f:
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, 'index.html'), 'w') as f:
         f.write(render(meta, runs, cells, funcs, files))
-    with open(os.path.join(COV, 'coverage.json'), 'w') as f:
+    with open(os.path.join(OUT, 'coverage.json'), 'w') as f:
         json.dump({'meta': meta, 'results': cells, 'functions': funcs,
                    'files': files}, f, indent=2)
-    print(f'dashboard: {os.path.join(COV, "index.html")}')
+    print(f'dashboard: {os.path.join(OUT, "index.html")}')
     if funcs:
         lh = sum(f['lines_hit'] for f in funcs)
         lt = sum(f['lines'] for f in funcs)

@@ -9,10 +9,12 @@
 # boot gives no results, if a fixed kernel fails a case, or if a base kernel
 # whose architecture has fixes fails none (the fix would show nothing).
 #
-# The tree is a git worktree of build/linux at its 'base' tag, under
-# build/xarch/linux, with the suite copied to mm/.  Each boot's console log
-# is build/xarch/results/LABEL-CONFIG-N.log (LABEL: ARCH or ARCH-fixed),
-# kunit.py's JSON LABEL-CONFIG-N.json beside it; the table is table.md there.
+# BASE (ci/base.sh) picks the base: mainline (the default) or 6.12.  The
+# tree is a git worktree of BASE's tree at its 'base' tag, under
+# build/xarch/BASE/linux, with the suite copied to mm/.  Each boot's console
+# log is build/xarch/BASE/results/LABEL-CONFIG-N.log (LABEL: ARCH or
+# ARCH-fixed), kunit.py's JSON LABEL-CONFIG-N.json beside it; the table is
+# table.md there.
 #
 # Environment:
 #   XARCH_ARCHES       the architectures (default: x86_64 riscv64)
@@ -59,9 +61,10 @@ configs_riscv64=(
 	"sv57||1"
 )
 
-base_tree=$top/build/linux
-tree=$top/build/xarch/linux
-res=$top/build/xarch/results
+. "$top/ci/base.sh"
+xarch=$top/build/xarch/$BASE
+tree=$xarch/linux
+res=$xarch/results
 
 git -C "$base_tree" rev-parse -q --verify base >/dev/null 2>&1 ||
 	die "no prepared tree at $base_tree: run 'make tree' first"
@@ -103,10 +106,10 @@ for arch in $arches; do
 		label=$arch
 		if [ "$variant" = fixed ]; then
 			git -C "$tree" apply "$top/xarch/patches/$arch"/*.patch ||
-				die "xarch/patches/$arch does not apply to the base"
+				die "xarch/patches/$arch does not apply to $BASE_PKG"
 			label=$arch-fixed
 		fi
-		out=$top/build/xarch/$label
+		out=$xarch/$label
 		common=(--arch="$kunit_arch" --build_dir="$out"
 			--qemu_config="$top/xarch/qemu/$arch.py")
 
