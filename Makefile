@@ -71,7 +71,7 @@ DOC_CHECK := $(if $(KDIR)$(SUMMARY_PREFIX),,yes)
 # The summary JSON of each base's tier (ci/summary.py --total adds them).
 TEST_SUMMARIES := $(foreach b,$(TEST_BASES),summary$(if $(filter mainline,$(b)),,-$(b)).json)
 
-export BASE KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST
+export BASE KDIR PATCHES UPTO JOBS DEBUG SERIES SELFTEST_GUEST TREE_RESET
 
 .PHONY: all test test-base doc-check matrix kunit selftests expected check-config deps tree \
 	series bisect-check test-first mutants bench soak coverage compare dashboard \

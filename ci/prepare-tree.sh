@@ -19,6 +19,8 @@
 #   UPTO=N       apply only the first N patches
 #   SERIES=NAME  which series (ci/series.sh): ours (default), upstream,
 #                upstream-fixes
+#   TREE_RESET=1 discard changes made in the tree since it was prepared;
+#                without it such a tree is refused
 #
 # On any failure the tree is left at 'base' with no state file, so no later
 # step can mistake it for a prepared tree.
@@ -95,8 +97,19 @@ g() {
 }
 
 if [ -f "$state" ] && [ "$(cat "$state")" = "$want" ]; then
-	install_suite "$tree"
-	exit 0
+	# A tree in the wanted state must also be exactly that state: an edit
+	# by hand, or a mutant or test-first step that was interrupted, would
+	# otherwise be tested, and reported, as the series.
+	changes=$(git -C "$tree" status --porcelain -uno | wc -l)
+	[ "$(git -C "$tree" rev-parse HEAD)" = "$(git -C "$tree" rev-parse -q --verify series)" ] ||
+		changes=$((changes + 1))
+	if [ "$changes" -eq 0 ]; then
+		install_suite "$tree"
+		exit 0
+	fi
+	[ "${TREE_RESET:-}" = 1 ] ||
+		die "$rel has changes of its own ($changes, 'git -C $rel status'): 'make tree TREE_RESET=1' puts it back to the series; KDIR=\$PWD/$rel tests it as it is"
+	echo "prepare-tree: TREE_RESET=1: discarding the changes in $rel"
 fi
 
 if [ "$BASE" = mainline ]; then
@@ -123,7 +136,9 @@ if ! git -C "$tree" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
 	mkdir -p "$tree.tmp"
 	tar -C "$tree.tmp" --strip-components=1 -xf "$BASE_TARBALL"
 	git -C "$tree.tmp" init -q
-
+	# git's automatic repack of the 90,000 new objects would take a core
+	# from the first kernel build for minutes.
+	git -C "$tree.tmp" config gc.auto 0
 	g "$tree.tmp" add -A -f
 	g "$tree.tmp" commit -q -m "base: $BASE_PKG $have"
 	git -C "$tree.tmp" tag base

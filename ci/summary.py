@@ -55,6 +55,7 @@ summary and the dashboard (coverage/dashboard.py) both use them, and the
 summary JSON records each run's verdict ('ok') and what was built
 (identity()).
 """
+import hashlib
 import json
 import os
 import re
@@ -333,17 +334,28 @@ def git(tree, *args):
         return ''
 
 
+def local_changes(tree):
+    """' + local changes SHA' (the SHA-1 of 'git diff HEAD', first 12
+    digits) when TREE's tracked files differ from its HEAD, or ''."""
+    diff = git(tree, 'diff', 'HEAD')
+    if not diff:
+        return ''
+    return f' + local changes {hashlib.sha1(diff.encode()).hexdigest()[:12]}'
+
+
 def identity():
     """What the results were built from: base, series and harness.
 
     The base is the one extracted into the tree (its 'base' commit), not
-    the pin of ci/base.conf; KDIR names a tree used as it is.
+    the pin of ci/base.conf; KDIR names a tree used as it is.  Changes not
+    committed, in the tree or in the harness, are named by the hash of
+    their diff, so that two results from different edits never look the
+    same.
     """
     kdir = os.environ.get('KDIR')
     tree = kdir or BASE_TREE
     head = git(tree, 'rev-parse', '--short=12', 'HEAD')
-    local = ' + local changes' if git(tree, 'status', '--porcelain',
-                                      '-uno') else ''
+    local = local_changes(tree)
     if kdir:
         base = f'KDIR={kdir}'
         series = f'tree at {head or "?"}{local}'
@@ -353,9 +365,8 @@ def identity():
             else 'no prepared tree'
         n = git(tree, 'rev-list', '--count', 'base..HEAD') or '?'
         series = f'{n} patches on the base, tree at {head or "?"}{local}'
-    harness = git(TOP, 'rev-parse', '--short=12', 'HEAD') or '?'
-    if git(TOP, 'status', '--porcelain', '-uno'):
-        harness += ' + uncommitted changes'
+    harness = (git(TOP, 'rev-parse', '--short=12', 'HEAD') or '?') + \
+        local_changes(TOP)
     return {'base': base, 'series': series, 'harness': harness}
 
 
