@@ -90,8 +90,10 @@ rm -f "$res/cov-$name.lcov"
 find "$out" -name '*.gcda' -delete
 echo "coverage-run: $run: boot (KUnit)"
 rc=0
+# The rodata that the KUnit targets set (kunit/qemu/*.py), which guest.py
+# leaves to its caller: the hot-add cases need block mappings.
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
-	--target "$target" --log "$res/cov-$name.ktap" \
+	--target "$target" --log "$res/cov-$name.ktap" --append "rodata=$rodata_blocks" \
 	--timeout "${KUNIT_TIMEOUT:-300}" --gcda-root "$out" || rc=1
 "$tree/tools/testing/kunit/kunit.py" parse --json="$res/cov-$name.json" \
 	"$res/cov-$name.ktap" >/dev/null || rc=1
