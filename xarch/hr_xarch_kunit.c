@@ -118,10 +118,17 @@ static bool hr_layout_random(void)
 	return kaslr_memory_enabled();
 }
 
-/* The last physical byte the direct map can map. */
+/*
+ * The last physical byte the direct map can map: DIRECT_MAP_PHYSMEM_END in
+ * 7.3, PHYSMEM_END in 6.12.
+ */
 static u64 hr_direct_map_last_phys(void)
 {
+#ifdef DIRECT_MAP_PHYSMEM_END
+	return DIRECT_MAP_PHYSMEM_END;
+#else
 	return PHYSMEM_END;
+#endif
 }
 
 /* The vmemmap region is sized in TiB, with memory KASLR or without. */

@@ -97,16 +97,20 @@ for arch in $arches; do
 	kunit_arch=$arch
 	cross=()
 	[ "$arch" = riscv64 ] && kunit_arch=riscv cross=(--cross_compile=riscv64-linux-gnu-)
+	# The fixes: xarch/patches/ARCH, or, where a base needs its own
+	# version of them, xarch/patches/BASE/ARCH.
+	fixes=$top/xarch/patches/$arch
+	[ ! -d "$top/xarch/patches/$BASE/$arch" ] || fixes=$top/xarch/patches/$BASE/$arch
 	variants=(base)
-	compgen -G "$top/xarch/patches/$arch/*.patch" >/dev/null && variants+=(fixed)
+	compgen -G "$fixes/*.patch" >/dev/null && variants+=(fixed)
 
 	for variant in "${variants[@]}"; do
 		# The base, or the base with this architecture's fixes.
 		git -C "$tree" checkout -q -- arch
 		label=$arch
 		if [ "$variant" = fixed ]; then
-			git -C "$tree" apply "$top/xarch/patches/$arch"/*.patch ||
-				die "xarch/patches/$arch does not apply to $BASE_PKG"
+			git -C "$tree" apply "$fixes"/*.patch ||
+				die "${fixes#"$top"/} does not apply to $BASE_PKG"
 			label=$arch-fixed
 		fi
 		out=$xarch/$label
