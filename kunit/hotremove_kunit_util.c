@@ -1122,7 +1122,7 @@ int hr_suite_init(struct kunit_suite *suite)
 	 * Every case relies on the windows being unused.  On a machine whose
 	 * RAM reaches into them the cases skip, saying so (hr_test_init()).
 	 */
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc_obj(*s, GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
 	hr_geo.busy = NULL;
