@@ -9,8 +9,8 @@
 # KUnit glue, which changes no behaviour; built from a worktree of BASE's
 # tree at that commit, build/bench/BASE/linux-base) and the whole series
 # (BASE's tree).  Both are RUN's KUnit kernels, booted with the suites off.
-# While the series is patch 1 alone (mainline, until its series lands), the
-# two are the same source: the bench then measures its own noise.  Each
+# Were the series patch 1 alone, the two would be the same source, and the
+# bench would measure its own noise.  Each
 # boot runs bench/hotremove_bench in a guest with 10 GiB of RAM, 6 GiB of
 # it hidden by mem= (test_vmalloc's long_busy_list test takes 15000 pages a
 # thread: 1.8 GiB with 64K pages), and a virtio-mem device of 1 GiB, with
@@ -25,8 +25,8 @@
 # build/bench/BASE/logs/.
 #
 # Environment: BENCH_MODES (the rodata values to boot with; default both,
-# but on mainline without its series only arm64's default, since bare
-# 7.3.4 cannot take block-mapped hot-added memory offline), BENCH_ROUNDS
+# but on mainline only arm64's default, since the base kernel, bare 7.3.4,
+# cannot take block-mapped hot-added memory offline), BENCH_ROUNDS
 # (add/remove and plug/unplug rounds per boot, default 20),
 # BENCH_VMALLOC_LOOPS (test_vmalloc loops per thread, default 10000),
 # BENCH_VMALLOC_REPEAT (runs of each vmalloc test per boot, default 3),
@@ -68,14 +68,14 @@ commit=$(git -C "$tree" rev-list --reverse HEAD | sed -n 2p)
 [ "$(git -C "$tree" log -1 --format=%s "$commit")" = "$want" ] ||
 	die "${tree#"$top"/} does not start with patch 1 of $base_patches: run 'make tree'"
 modes=${BENCH_MODES:-$rodata_default $rodata_blocks}
-if [ "$commit" = "$(git -C "$tree" rev-parse HEAD)" ]; then
+[ "$commit" != "$(git -C "$tree" rev-parse HEAD)" ] ||
 	echo "bench: $base_patches is patch 1 alone: base and series are the same source, so the ratios measure the bench's own noise"
-	# Bare 7.3.4 maps a hot-added GiB with one PUD leaf under
-	# rodata=noalias and then refuses to take any block of it offline.
-	if [ "$BASE" = mainline ] && [ -z "${BENCH_MODES:-}" ]; then
-		modes=$rodata_default
-		echo "bench: rodata=$rodata_blocks left out: without the series, mainline cannot take a GiB it hot-added with block mappings offline again (README: bare mainline); BENCH_MODES='$rodata_default $rodata_blocks' tries it"
-	fi
+# The base kernel is bare 7.3.4, which maps a hot-added GiB with one PUD
+# leaf under rodata=noalias and then refuses to take any block of it
+# offline (fixed by the series' notifier patches).
+if [ "$BASE" = mainline ] && [ -z "${BENCH_MODES:-}" ]; then
+	modes=$rodata_default
+	echo "bench: rodata=$rodata_blocks left out: the base kernel, bare mainline, cannot take a GiB it hot-added with block mappings offline again (README: bare mainline); BENCH_MODES='$rodata_default $rodata_blocks' tries it"
 fi
 if [ "$(git -C "$base" rev-parse HEAD 2>/dev/null)" != "$commit" ]; then
 	echo "bench: worktree of patch 1 at ${base#"$top"/}"
