@@ -10,12 +10,13 @@ include ci/base.conf
 TEST_BASES := $(if $(filter-out undefined default,$(origin BASE))$(KDIR),$(or $(BASE),mainline),mainline 6.12)
 BASE ?= mainline
 BASE_PREFIX := $(if $(filter mainline,$(BASE)),,$(BASE)-)
-# What exists for 6.12 only until the mainline series lands: these targets
+# What exists for 6.12 only: the mutants are written against 6.12's code,
+# and compare reads 6.12's series against SERIES=upstream.  These targets
 # run on BASE=6.12.
-STABLE_ONLY := series bisect-check test-first mutants compare
+STABLE_ONLY := mutants compare
 ifneq ($(filter $(STABLE_ONLY),$(MAKECMDGOALS)),)
 ifeq ($(filter 6.12,$(BASE))$(filter command line environment,$(origin BASE)),command line)
-$(error make $(filter $(STABLE_ONLY),$(MAKECMDGOALS)) works on our 6.12 series only (the mainline series is not written yet): drop BASE=$(BASE))
+$(error make $(filter $(STABLE_ONLY),$(MAKECMDGOALS)) works on our 6.12 series only (its mutants and SERIES=upstream are 6.12's): drop BASE=$(BASE))
 endif
 override BASE := 6.12
 BASE_PREFIX := 6.12-
@@ -160,7 +161,8 @@ bisect-check: deps tree
 	@ci/bisect-check.sh $(BISECT_RUN)
 
 # Each patch's KUnit suites on the patches before it (they must fail, or not
-# build) and with it (they must pass), on the run ci/test-first names.
+# build) and with it (they must pass), on the run that
+# ci/expected/BASE/test-first names.
 test-first: deps tree
 	@ci/test-first.sh $(PATCH)
 
@@ -227,9 +229,9 @@ help:
 	@echo "make selftests CONFIG=R  the selftests of run R in an arm64 guest (module and virtio-mem)"
 	@echo "                     SELFTEST_GUEST=$(BLOCKS_GUEST)|memmap-on-memory|$(BLOCKS_GUEST)-memmap: other guests"
 	@echo "make expected [RUNS=...]  write ci/expected/RUN from the last results of each run (review, commit)"
-	@echo "make series          upstream-ready series under build/series/"
+	@echo "make series          upstream-ready series, signed off by you: build/series/mainline/<destination>/ (6.12: build/series/)"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
-	@echo "make test-first      each patch's suites fail without it and pass with it (ci/test-first; PATCH=K: one)"
+	@echo "make test-first      each patch's suites fail without it and pass with it (ci/expected/BASE/test-first; PATCH=K: one)"
 	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
 	@echo "make bench           series against base: latency, table and leaf cost, vmalloc (BENCH_RUNS=$(BENCH_RUNS))"
 	@echo "make soak CONFIG=R CYCLES=N  N hot-plug cycles of one block on R's debug kernel, readers alongside"
@@ -243,4 +245,4 @@ help:
 	@echo "make compare         ours against SERIES=upstream(-fixes): family-by-run table of the last results"
 	@echo "make deps            install missing Debian packages (as root), fetch the mainline source"
 	@echo "make clean           remove build folders and results, keep the trees"
-	@echo "series, bisect-check, test-first, mutants, compare: the 6.12 series"
+	@echo "mutants, compare: the 6.12 series only"

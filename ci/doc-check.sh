@@ -213,10 +213,21 @@ while IFS= read -r cmd; do
 		fi
 		;;
 	"make series")
-		if run_logged "$work/series.log" "$top" "$cmd"; then
-			record PASS "$cmd" "$(ls "$top"/build/series/0*.patch 2>/dev/null | grep -vc cover-letter) patches of the 6.12 series and the cover letter in build/series, checkpatch clean"
+		# It signs the patches off with the git identity of whoever
+		# runs it, and without one refuses with one line naming the fix.
+		if [ -n "$(git -C "$top" config user.name)" ] && [ -n "$(git -C "$top" config user.email)" ]; then
+			if run_logged "$work/series.log" "$top" "$cmd" &&
+			   ! grep -q 'warning' "$work/series.log"; then
+				record PASS "$cmd" "$(ls "$top"/build/series/mainline/*/0*.patch 2>/dev/null | grep -vc cover-letter) patches of the mainline series in $(ls -d "$top"/build/series/mainline/*/ | wc -l) series with their cover letters, all applying to bare 7.3, checkpatch clean"
+			else
+				record FAIL "$cmd" "see build/doc-check/series.log: $(grep -m1 'error\|warning' "$work/series.log")"
+			fi
+		elif ! run_logged "$work/series.log" "$top" "$cmd" &&
+		     [ "$(grep -c 'error:' "$work/series.log")" = 1 ] &&
+		     grep -q "git config user.name" "$work/series.log"; then
+			record PASS "$cmd" "this machine has no git identity: it refuses with one line naming 'git config user.name' and 'user.email'"
 		else
-			record FAIL "$cmd" "see build/doc-check/series.log: $(grep -m1 'error' "$work/series.log")"
+			record FAIL "$cmd" "see build/doc-check/series.log: without a git identity it must refuse with one error line"
 		fi
 		;;
 	*)

@@ -3,16 +3,19 @@
 #
 # Show that each patch's tests fail without its fix: ci/test-first.sh [K...]
 #
-# For each patch K listed in ci/test-first (all of them by default), on the
-# run named there: build the patches before K plus the KUnit suites that
-# patch K adds (the hotremove_kunit_*.o lines it adds to
-# arch/arm64/mm/Makefile) and run them; a case of those suites must fail,
+# For each patch K listed in ci/expected/BASE/test-first (all of them by
+# default), on the run named there: build the patches before K plus the
+# KUnit suites of patch K and run them; a case of those suites must fail,
 # or they must fail to build because they call what patch K adds.  Then
-# build up to K: every case of those suites must pass or skip.
+# build up to K: every case of those suites must pass or skip.  Patch K's
+# suites are the hotremove_kunit_*.o lines it adds to arch/arm64/mm/Makefile
+# (6.12, where each fix lands with its suite), or the suite files that a
+# third column names (mainline, where the first patch, the test glue,
+# builds them all, so that bare mainline is judged by them).
 # A fix that KUnit cannot reach lands with a selftest of hotremove_hidden
 # instead (one that needs an allocation of the kernel's own to fail, which
-# only fault injection aimed from debugfs does): ci/test-first names it in a
-# third column, and the selftest guest of the run boots with that test alone
+# only fault injection aimed from debugfs does): the third column names it,
+# and the selftest guest of the run boots with that test alone
 # (hotremove.only=), on the patches before K and then up to K.  Without K
 # it must fail (not ok, or a kernel report); with it, it must pass.
 # Results: build/test-first/K-{without,with}.{json,ktap,out}, .log for a
@@ -29,15 +32,17 @@ die() {
 	exit 1
 }
 
-[ -z "${KDIR:-}" ] || die "test-first walks patches/ on build/linux: run it without KDIR"
+[ -z "${KDIR:-}" ] || die "test-first walks the base's series on its own tree: run it without KDIR"
 [ -z "${DEBUG:-}" ] || die "test-first runs the plain kernels: run it without DEBUG"
 [ "${SERIES:-ours}" = ours ] || die "test-first walks our series: run it without SERIES=$SERIES"
 . "$top/ci/series.sh"
 patches=("${series_patches[@]}")
-[ "${#patches[@]}" -gt 0 ] || die "patches/ holds no patch"
+[ "${#patches[@]}" -gt 0 ] || die "$base_patches/ holds no patch"
+table=$top/ci/expected/$BASE/test-first
+[ -f "$table" ] || die "${table#"$top"/} is missing: it names each patch's run"
 want=("$@")
 if [ "${#want[@]}" -eq 0 ]; then
-	mapfile -t want < <(awk '!/^#/ && NF { print $1 }' "$top/ci/test-first")
+	mapfile -t want < <(awk '!/^#/ && NF { print $1 }' "$table")
 fi
 rm -rf "$log"
 mkdir -p "$log"
@@ -127,32 +132,48 @@ bad=0
 for k in "${want[@]}"; do
 	[[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 2 ] && [ "$k" -le "${#patches[@]}" ] ||
 		die "no patch $k to check: use 2..${#patches[@]}"
-	run=$(awk -v k="$k" '$1 == k { print $2 }' "$top/ci/test-first")
-	[ -n "$run" ] || die "ci/test-first names no run for patch $k"
-	selftest=$(awk -v k="$k" '$1 == k { print $3 }' "$top/ci/test-first")
+	run=$(awk -v k="$k" '$1 == k { print $2 }' "$table")
+	[ -n "$run" ] || die "${table#"$top"/} names no run for patch $k"
+	selftest=$(awk -v k="$k" '$1 == k { print $3 }' "$table")
+	named=
+	if [[ "$selftest" == *.o ]]; then
+		named=${selftest//,/ }
+		selftest=
+	fi
 	if [ -n "$selftest" ]; then
 		echo "test-first: patch $k on $run: selftest hidden.$selftest"
 		selftest_first "$k" "$run" "$selftest" || bad=1
 		continue
 	fi
-	lines=$(suite_lines "$k")
-	[ -n "$lines" ] || die "patch $k adds no KUnit suite: each fix must land with its test"
-	objs=$(grep -o 'hotremove_kunit_[a-z0-9_]*\.o' <<<"$lines" | tr '\n' ' ')
+	if [ -n "$named" ]; then
+		objs="$named "
+		for o in $objs; do
+			[ -f "$top/kunit/${o%.o}.c" ] ||
+				die "${table#"$top"/} names $o for patch $k, but kunit/ has no ${o%.o}.c"
+		done
+	else
+		lines=$(suite_lines "$k")
+		[ -n "$lines" ] || die "patch $k adds no KUnit suite: each fix must land with its test"
+		objs=$(grep -o 'hotremove_kunit_[a-z0-9_]*\.o' <<<"$lines" | tr '\n' ' ')
+	fi
 	echo "test-first: patch $k on $run: ${objs% }"
 
 	UPTO=$((k - 1)) "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$((k - 1)) do not apply"
-	# Where the patch puts them, after the suites of the patches before it.
-	# Only this build sees them: the next prepare-tree resets the Makefile.
-	python3 - "$top/build/linux/arch/arm64/mm/Makefile" "$lines" <<'PY'
+	if [ -z "$named" ]; then
+		# Where the patch puts them, after the suites of the patches
+		# before it.  Only this build sees them: the next prepare-tree
+		# resets the Makefile.
+		python3 - "$base_tree/arch/arm64/mm/Makefile" "$lines" <<'PY'
 import sys
 path, new = sys.argv[1], sys.argv[2].split('\n')
 lines = open(path).read().split('\n')
 last = max(i for i, l in enumerate(lines) if l.startswith('hotremove_kunit-y'))
 open(path, 'w').write('\n'.join(lines[:last + 1] + new + lines[last + 1:]))
 PY
+	fi
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-without"
-	git -C "$top/build/linux" checkout -q -- arch/arm64/mm/Makefile
+	git -C "$base_tree" checkout -q -- arch/arm64/mm/Makefile
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
 	"$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-with"
