@@ -6,11 +6,11 @@
 # mainline: build/series/mainline/<destination>/, one series for each place
 #   the patches go, as patches/mainline/destinations groups them: each
 #   group cherry-picked onto bare 7.3 on its own, so that it applies
-#   without the others; the test glue (the tests group) with every suite
-#   file from kunit/ folded in.  Each patch gets Cc: lines for the people
-#   that 7.3's scripts/get_maintainer.pl names for it; each series is sent
-#   To those people and Cc the lists it names.  Its cover letter comes from
-#   patches/mainline/cover-<destination>.txt.  Last, all groups are applied
+#   without the others; the test glue (the tests group) with the suite
+#   files from kunit/ that it builds folded in.  Each patch gets Cc: lines
+#   for the people that 7.3's scripts/get_maintainer.pl names for it; each
+#   series is sent To those people and Cc the lists it names.  Its cover
+#   letter comes from patches/mainline/cover-<destination>.txt.  Last, all groups are applied
 #   in their order to bare 7.3 with git am, which must succeed.
 # 6.12: build/series/, the patches of build/linux, each with the KUnit suite
 #   files that its arch/arm64/mm/Makefile lines build (the first patch also
@@ -160,6 +160,9 @@ print("\n".join(lines + new))
 ' "$@"
 }
 
+# The revision of the mainline series being posted.
+version=4
+
 series_mainline() {
 	local out="$top/build/series/mainline" map="$top/$base_patches/destinations"
 	local groups=() dest k c files people lists to cc count=0 p skipped=()
@@ -209,13 +212,15 @@ series_mainline() {
 			rm -f "$work/.msg" "$work/.patch"
 		done
 		to=()
-		for p in $(printf '%s\n' "${people[@]}" | sort -u | tr ' ' '\001'); do
-			to+=("--to=$(tr '\001' ' ' <<<"$p")")
+		mapfile -t who < <(printf '%s\n' "${people[@]}" | sed '/^$/d' | sort -u)
+		for p in "${who[@]}"; do
+			to+=("--to=$p")
 		done
-		for p in $(printf '%s\n' "${lists[@]}" | sort -u); do
+		mapfile -t who < <(printf '%s\n' "${lists[@]}" | sed '/^$/d' | sort -u)
+		for p in "${who[@]}"; do
 			to+=("--cc=$p")
 		done
-		g format-patch -q --signoff --cover-letter --subject-prefix="PATCH v4" \
+		g format-patch -q --signoff --cover-letter --subject-prefix="PATCH v$version" \
 			"${to[@]}" -o "$out/$dest" base..HEAD
 		fill_cover "$out/$dest/0000-cover-letter.patch" "$top/$base_patches/cover-$dest.txt"
 		checkpatch "$out/$dest"
