@@ -8,7 +8,7 @@
 #   base_out      the root of its kernel build folders
 #   base_prefix   what its result names start with ('' for mainline,
 #                 '6.12-' for 6.12)
-#   base_patches  its series (patches/mainline, patches)
+#   base_patches  its series (patches, patches/stable-6.12)
 #   rodata_default, rodata_blocks: the rodata= values that map RAM with
 #                 pages (arm64's default) and with blocks.  6.12 calls them
 #                 full and on; 7.3 calls them on and noalias, and rejects
@@ -26,7 +26,7 @@ mainline)
 	base_tree=$top/build/mainline/linux
 	base_out=$top/build/mainline/kunit
 	base_prefix=
-	base_patches=patches/mainline
+	base_patches=patches
 	rodata_default=on
 	rodata_blocks=noalias
 	;;
@@ -37,7 +37,7 @@ mainline)
 	base_tree=$top/build/linux
 	base_out=$top/build/kunit
 	base_prefix=6.12-
-	base_patches=patches
+	base_patches=patches/stable-6.12
 	rodata_default=full
 	rodata_blocks=on
 	;;

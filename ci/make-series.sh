@@ -4,18 +4,19 @@
 # Write the upstream form of the base's series (ci/base.sh):
 #
 # mainline: build/series/mainline/<destination>/, one series for each place
-#   the patches go, as patches/mainline/destinations groups them: each
-#   group cherry-picked onto bare 7.3 on its own, so that it applies
-#   without the others; the test glue (the tests group) with the suite
-#   files from kunit/ that it builds folded in.  Each patch gets Cc: lines
-#   for the people that 7.3's scripts/get_maintainer.pl names for it; each
-#   series is sent To those people and Cc the lists it names.  Its cover
-#   letter comes from patches/mainline/cover-<destination>.txt.  Last, all groups are applied
-#   in their order to bare 7.3 with git am, which must succeed.
-# 6.12: build/series/, the patches of build/linux, each with the KUnit suite
-#   files that its arch/arm64/mm/Makefile lines build (the first patch also
-#   gets the shared header), so that each test lands with its fix; and the
-#   cover letter from patches/0000-cover-letter.txt.
+#   the patches go, as patches/destinations groups them: each group
+#   cherry-picked onto bare 7.3 on its own, so that it applies without the
+#   others; the test glue (the tests group) with the suite files from
+#   kunit/ that it builds folded in.  Each patch gets Cc: lines for the
+#   people that 7.3's scripts/get_maintainer.pl names for it; each series
+#   is sent To those people and Cc the lists it names.  Its cover letter
+#   comes from patches/cover-<destination>.txt.  Last, all groups are
+#   applied in their order to bare 7.3 with git am, which must succeed.
+# 6.12: build/series/, the patches of build/linux (patches/stable-6.12/),
+#   the two test patches (the first and the last) with the KUnit suite
+#   files that their arch/arm64/mm/Makefile lines build (the first also
+#   gets the shared header); and the cover letter from
+#   patches/stable-6.12/0000-cover-letter.txt.
 #
 # Whoever runs it signs the patches off: the git identity of this checkout
 # (git config user.name and user.email).  Without one it refuses: patches/
@@ -126,11 +127,11 @@ series_612() {
 	done
 	for f in "$top"/kunit/*.[ch]; do
 		[[ " ${folded[*]} " == *" $f "* ]] ||
-			die "no patch builds $(basename "$f"): add it to arch/arm64/mm/Makefile in the patch whose fix it tests"
+			die "no patch builds $(basename "$f"): add it to arch/arm64/mm/Makefile in a test patch of $base_patches"
 	done
 	rm -rf "$out"
 	g format-patch -q --signoff --cover-letter -o "$out" base..HEAD
-	fill_cover "$out/0000-cover-letter.patch" "$top/patches/0000-cover-letter.txt"
+	fill_cover "$out/0000-cover-letter.patch" "$top/$base_patches/0000-cover-letter.txt"
 	checkpatch "$out"
 	echo "make-series: $((n + 1)) files in build/series/"
 	ls "$out"

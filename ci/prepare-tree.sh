@@ -61,7 +61,7 @@ if [ -n "${KDIR:-}" ]; then
 		[ -x "$KDIR/tools/testing/kunit/kunit.py" ] ||
 		die "KDIR=$KDIR is not a Linux source tree (no arch/arm64/mm/mmu.c or kunit.py): point KDIR at the top of a kernel tree"
 	grep -q "ARM64_MM_HOTREMOVE_KUNIT_TEST" "$KDIR/arch/arm64/Kconfig.debug" ||
-		die "KDIR=$KDIR lacks the suite's Kconfig symbol: apply patches/0001-*.patch to it first (git am)"
+		die "KDIR=$KDIR lacks the suite's Kconfig symbol: apply $base_patches/0001-*.patch to it first (git am)"
 	install_suite "$KDIR"
 	exit 0
 fi

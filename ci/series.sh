@@ -4,9 +4,11 @@
 # prefix that its results and build folders carry.
 #
 #   SERIES=ours            the base's series (ci/base.sh): on mainline
-#                          patches/mainline/ (the KUnit glue), on 6.12
-#                          patches/*.patch (the default)
-#   SERIES=upstream        6.12 only: our patch 1 (the KUnit glue), then patches/upstream/:
+#                          patches/*.patch, on 6.12 patches/stable-6.12/
+#                          (the default)
+#   SERIES=upstream        6.12 only: the KUnit glue as it was before the
+#                          6.12 series split its tests from its fixes
+#                          (patches/upstream/glue/), then patches/upstream/:
 #                          mainline's leaf-split rejection backported, and
 #                          the glue that builds our suites on it
 #   SERIES=upstream-fixes  SERIES=upstream, then patches/upstream-fixes/:
@@ -42,7 +44,7 @@ upstream | upstream-fixes)
 		echo "error: SERIES=$series is a 6.12 series (mainline already has that code): add BASE=6.12" >&2
 		exit 1
 	}
-	series_patches=("$top"/patches/0001-*.patch)
+	series_patches=("$top"/patches/upstream/glue/0001-*.patch)
 	series_add patches/upstream
 	[ "$series" = upstream ] || series_add patches/upstream-fixes
 	series_prefix=$series-

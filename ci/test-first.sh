@@ -5,13 +5,13 @@
 #
 # For each patch K listed in ci/expected/BASE/test-first (all of them by
 # default), on the run named there: build the patches before K plus the
-# KUnit suites of patch K and run them; a case of those suites must fail,
-# or they must fail to build because they call what patch K adds.  Then
-# build up to K: every case of those suites must pass or skip.  Patch K's
-# suites are the hotremove_kunit_*.o lines it adds to arch/arm64/mm/Makefile
-# (6.12, where each fix lands with its suite), or the suite files that a
-# third column names (mainline, where the first patch, the test glue,
-# builds them all, so that bare mainline is judged by them).
+# KUnit suite files that the table's third column names, and run them; a
+# case of those suites must fail, or they must fail to build because they
+# call what patch K adds.  Then build up to K with the same suites: every
+# case of them must pass or skip.  The test glue (patch 1) builds most
+# suites; a suite that calls what a later patch adds is built by a test
+# patch after it (6.12's last), so for those two builds its line is added
+# to the tree's arch/arm64/mm/Makefile, and taken out again after.
 # A fix that KUnit cannot reach lands with a selftest of hotremove_hidden
 # instead (one that needs an allocation of the kernel's own to fail, which
 # only fault injection aimed from debugfs does): the third column names it,
@@ -55,9 +55,26 @@ keep() {
 	done
 }
 
-# The suite objects patch $1 adds to arch/arm64/mm/Makefile.
-suite_lines() {
-	grep '^+hotremove_kunit-y' "${patches[$(($1 - 1))]}" | sed 's/^+//'
+# Build the suite objects in the arguments: add a line to the tree's
+# arch/arm64/mm/Makefile for each that it does not build yet, after the
+# last hotremove_kunit-y assignment (continuation lines included).
+build_suites() {
+	python3 - "$base_tree/arch/arm64/mm/Makefile" "$@" <<'PY'
+import sys
+path, objs = sys.argv[1], sys.argv[2:]
+lines = open(path).read().split('\n')
+have, end, i = set(), None, 0
+while i < len(lines):
+    first = i
+    while lines[i].endswith('\\') and i + 1 < len(lines):
+        i += 1
+    if lines[first].startswith('hotremove_kunit-y'):
+        have.update(' '.join(lines[first:i + 1]).replace('\\', ' ').split())
+        end = i
+    i += 1
+new = [f'hotremove_kunit-y\t+= {o}' for o in objs if o not in have]
+open(path, 'w').write('\n'.join(lines[:end + 1] + new + lines[end + 1:]))
+PY
 }
 
 # Patch $1's selftest $3 on run $2, without and with the patch.
@@ -135,48 +152,29 @@ for k in "${want[@]}"; do
 	run=$(awk -v k="$k" '$1 == k { print $2 }' "$table")
 	[ -n "$run" ] || die "${table#"$top"/} names no run for patch $k"
 	selftest=$(awk -v k="$k" '$1 == k { print $3 }' "$table")
-	named=
-	if [[ "$selftest" == *.o ]]; then
-		named=${selftest//,/ }
-		selftest=
-	fi
-	if [ -n "$selftest" ]; then
+	[ -n "$selftest" ] || die "${table#"$top"/} names no suite or selftest for patch $k"
+	if [[ "$selftest" != *.o ]]; then
 		echo "test-first: patch $k on $run: selftest hidden.$selftest"
 		selftest_first "$k" "$run" "$selftest" || bad=1
 		continue
 	fi
-	if [ -n "$named" ]; then
-		objs="$named "
-		for o in $objs; do
-			[ -f "$top/kunit/${o%.o}.c" ] ||
-				die "${table#"$top"/} names $o for patch $k, but kunit/ has no ${o%.o}.c"
-		done
-	else
-		lines=$(suite_lines "$k")
-		[ -n "$lines" ] || die "patch $k adds no KUnit suite: each fix must land with its test"
-		objs=$(grep -o 'hotremove_kunit_[a-z0-9_]*\.o' <<<"$lines" | tr '\n' ' ')
-	fi
+	objs="${selftest//,/ } "
+	for o in $objs; do
+		[ -f "$top/kunit/${o%.o}.c" ] ||
+			die "${table#"$top"/} names $o for patch $k, but kunit/ has no ${o%.o}.c"
+	done
 	echo "test-first: patch $k on $run: ${objs% }"
 
 	UPTO=$((k - 1)) "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$((k - 1)) do not apply"
-	if [ -z "$named" ]; then
-		# Where the patch puts them, after the suites of the patches
-		# before it.  Only this build sees them: the next prepare-tree
-		# resets the Makefile.
-		python3 - "$base_tree/arch/arm64/mm/Makefile" "$lines" <<'PY'
-import sys
-path, new = sys.argv[1], sys.argv[2].split('\n')
-lines = open(path).read().split('\n')
-last = max(i for i, l in enumerate(lines) if l.startswith('hotremove_kunit-y'))
-open(path, 'w').write('\n'.join(lines[:last + 1] + new + lines[last + 1:]))
-PY
-	fi
+	build_suites $objs
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-without"
 	git -C "$base_tree" checkout -q -- arch/arm64/mm/Makefile
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
-	"$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
+	build_suites $objs
+	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-with"
+	git -C "$base_tree" checkout -q -- arch/arm64/mm/Makefile
 
 	python3 - "$log" "$k" $objs <<'PY' || bad=1
 import json
