@@ -72,6 +72,8 @@ while i < len(lines):
         have.update(' '.join(lines[first:i + 1]).replace('\\', ' ').split())
         end = i
     i += 1
+if end is None:
+    sys.exit(f'{path} has no hotremove_kunit-y line: is patch 1 applied?')
 new = [f'hotremove_kunit-y\t+= {o}' for o in objs if o not in have]
 open(path, 'w').write('\n'.join(lines[:end + 1] + new + lines[end + 1:]))
 PY
@@ -166,12 +168,12 @@ for k in "${want[@]}"; do
 	echo "test-first: patch $k on $run: ${objs% }"
 
 	UPTO=$((k - 1)) "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$((k - 1)) do not apply"
-	build_suites $objs
+	build_suites $objs || die "cannot add ${objs% } to $base_tree/arch/arm64/mm/Makefile"
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-without"
 	git -C "$base_tree" checkout -q -- arch/arm64/mm/Makefile
 	UPTO=$k "$top/ci/prepare-tree.sh" >/dev/null || die "patches 1..$k do not apply"
-	build_suites $objs
+	build_suites $objs || die "cannot add ${objs% } to $base_tree/arch/arm64/mm/Makefile"
 	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "test-first-$run" "$run" >/dev/null 2>&1
 	keep "$run" "$k-with"
 	git -C "$base_tree" checkout -q -- arch/arm64/mm/Makefile
