@@ -166,9 +166,12 @@ bisect-check: deps tree
 test-first: deps tree
 	@ci/test-first.sh $(PATCH)
 
-# Deliberate bugs in ci/mutants/: the suite must catch every one.
+# Deliberate bugs in ci/mutants/: after a control run of the clean tree,
+# each must fail the cases its header names, and change nothing else.
+# MUTANTS picks some (paths of diffs); default: all.
+MUTANTS ?=
 mutants: deps tree
-	@ci/mutants.sh $(BISECT_RUN)
+	@ci/mutants.sh $(MUTANTS)
 
 # Series against base (patch 1 only): hot-add/remove latency, table and
 # leaf cost, vmalloc throughput; ratios with their spread (not in CI).
@@ -232,7 +235,7 @@ help:
 	@echo "make series          upstream-ready series, signed off by you: build/series/mainline/<destination>/ (6.12: build/series/)"
 	@echo "make bisect-check    build and run the suite at each patch ($(BISECT_RUN)), name the first that breaks"
 	@echo "make test-first      each patch's suites fail without it and pass with it (ci/expected/BASE/test-first; PATCH=K: one)"
-	@echo "make mutants         apply each deliberate bug in ci/mutants/, the suite must fail"
+	@echo "make mutants         control run, then each deliberate bug in ci/mutants/: its named cases must fail"
 	@echo "make bench           series against base: latency, table and leaf cost, vmalloc (BENCH_RUNS=$(BENCH_RUNS))"
 	@echo "make soak CONFIG=R CYCLES=N  N hot-plug cycles of one block on R's debug kernel, readers alongside"
 	@echo "make coverage        gcov kernels of the make test runs (MATRIX=1: all), lcov report and dashboard"

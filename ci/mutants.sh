@@ -1,129 +1,116 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Show that the suite can fail: apply each deliberate bug in ci/mutants/ to
-# build/linux, build and run the suite, and require at least one failed
-# case; print the cases that caught it.
+# Show that the suite can fail, and which case fails: apply each deliberate
+# bug in ci/mutants/ to build/linux, build and run the suite and the guest
+# selftests on it, and compare with the control run, the clean tree's.
 #
-#   ci/mutants.sh [RUN [DIFF...]]
+#   ci/mutants.sh [DIFF...]
 #
-# RUN defaults to 4k-48; a mutant whose diff starts with "# run: R" runs on
-# R, for bugs that only some configurations can show.  With DIFFs, only
-# those mutants run.  A mutant counts as caught only when its kernel built
-# and booted, kunit.py wrote its JSON and a named case failed; one whose
-# kernel did not build, or gave no KTAP (the boot crashed), is broken, and
-# fails the target like a mutant that was not caught.  The selftests then
-# run on the same mutant kernel (10 cycles); what they catch is printed
-# too, but only the KUnit suite is required to catch every mutant, except
-# one whose diff has a line "# caught by: selftests": a bug that only the
-# real path in a guest can reach (an allocation that fails inside
-# arch_add_memory(), through fail_page_alloc), which the selftests must
-# catch instead.
-# The tree is restored after each mutant; the next normal run rebuilds.
-# Results are named mutant-RUN.* and mutant-selftests-RUN.*, never RUN.*.
+# First the control run of every configuration the mutants need (KUnit and
+# the selftest guest), each of which must match its manifest.  Then each
+# mutant: its header (ci/mutants.py explains it) names the run, the guest
+# and the cases that must fail; any other case that changes from the
+# control run must be listed as also affected.  A mutant whose kernel does
+# not build or boot is broken, never caught.  A selftest catch is a named
+# test that failed in a guest that finished.  The tree is restored after
+# each mutant, and on any exit (an interrupt included).
+#
+# Results: mutant-control-RUN.*, mutant-control-selftests-RUN.* (and
+# mutant-control-VARIANT-selftests-RUN.*), mutant-NAME.*,
+# mutant-selftests-NAME.*; the table in build/results/mutants.md.  Never
+# named like a run's own results.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=${1:-4k-48}
-shift || true
-# Mutants to run: the given diffs, or every one in ci/mutants/.
+tree="$top/build/linux"
+res="$top/build/results"
+die() { echo "mutants: error: $*" >&2; exit 1; }
+
+[ -z "${KDIR:-}" ] || die "run without KDIR"
+[ -z "${DEBUG:-}" ] || die "run without DEBUG"
+[ "${SERIES:-ours}" = ours ] || die "the mutants apply to our series: run without SERIES=$SERIES"
+[ -z "${SELFTEST_GUEST:-}" ] || [ "$SELFTEST_GUEST" = default ] ||
+	die "run without SELFTEST_GUEST: a mutant's header names its guest"
 mutants=()
 for d in "$@"; do
-	[ -f "$d" ] || { echo "mutants: error: no mutant $d: name a diff file" >&2; exit 1; }
+	[ -f "$d" ] || die "no mutant $d: name a diff file of ci/mutants/"
 	mutants+=("$(realpath "$d")")
 done
 [ ${#mutants[@]} -gt 0 ] || mutants=("$top"/ci/mutants/*.diff)
-tree="$top/build/linux"
-missed=0
-caught=()	# "mutant run family,family,..." of each mutant caught
+[ -z "$(git -C "$tree" status --porcelain -uno)" ] ||
+	die "build/linux has changes of its own ('git -C build/linux status'): 'make tree TREE_RESET=1' puts it back to the series"
 
-[ -z "${KDIR:-}" ] || { echo "mutants: error: run without KDIR" >&2; exit 1; }
-[ -z "${DEBUG:-}" ] || { echo "mutants: error: run without DEBUG" >&2; exit 1; }
-[ "${SERIES:-ours}" = ours ] || { echo "mutants: error: the mutants apply to our series: run without SERIES=$SERIES" >&2; exit 1; }
+# Each mutant's run and guest, read (and its header checked) before anything
+# is built.
+declare -A mrun mguest
 for m in "${mutants[@]}"; do
-	name=$(basename "$m" .diff)
-	mrun=$(sed -n '1s/^# run: *//p' "$m")
-	mrun=${mrun:-$run}
-	by_selftests=
-	! grep -q '^# caught by: selftests' "$m" || by_selftests=1
-	git -C "$tree" apply "$m" ||
-		{ echo "mutants: error: $name does not apply: refresh ci/mutants/" >&2; exit 1; }
-	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "mutant-$mrun" "$mrun" >/dev/null
-	git -C "$tree" apply -R "$m"
-	verdict=$(PYTHONPATH="$top/ci" python3 -c '
-import json, sys
-from summary import leaves
-out, js = sys.argv[1:]
-try:
-    with open(out, errors="replace") as f:
-        built = "Starting KUnit Kernel" in f.read()
-except OSError:
-    built = False
-if not built:
-    print("broken: its kernel did not build (see " + out + ")")
-    sys.exit()
-try:
-    with open(js) as f:
-        cases = list(leaves(json.load(f)))
-except (OSError, ValueError):
-    cases = []
-if not cases:
-    print("broken: no KTAP, the kernel did not boot (see " + out + ")")
-    sys.exit()
-bad = sorted({n.split(":")[0] for n, s in cases
-              if s not in ("PASS", "SKIP")} - {""})
-print(("caught by " + ", ".join(bad)) if bad else "NOT CAUGHT")
-' "$top/build/results/mutant-$mrun.out" "$top/build/results/mutant-$mrun.json")
-	if [ -n "$by_selftests" ] && [ "$verdict" = "NOT CAUGHT" ]; then
-		echo "mutant $name on $mrun: not caught by KUnit, which cannot reach it; the selftests must"
-	else
-		echo "mutant $name on $mrun: $verdict"
-	fi
-	case $verdict in
-	caught*) caught+=("$name $mrun ${verdict#caught by }") ;;
-	broken*) missed=$((missed + 1)); continue ;;
-	*) [ -n "$by_selftests" ] || missed=$((missed + 1)) ;;
-	esac
-	mkconfig=$(awk -v r="$mrun" '$1 == r { print $2 }' "$top/ci/matrix")
-	SELFTEST_CYCLES=10 "$top/ci/selftest-run.sh" \
-		--build-dir "$top/build/kunit/$mkconfig" \
-		--name "mutant-selftests-$mrun" "$mrun" >/dev/null 2>&1
-	PYTHONPATH="$top/ci" python3 -c '
-import sys
-from summary import load_selftests
-cases, _, problem = load_selftests("mutant-selftests-" + sys.argv[1])
-bad = [n for n, s in cases if s != "PASS"]
-if problem:
-    bad.append("(" + problem + ")")
-print("  selftests:", ("failing: " + ", ".join(bad)) if bad else "all passed")
-sys.exit(0 if bad else 1)
-' "$mrun" && { [ -z "$by_selftests" ] || caught+=("$name $mrun selftests"); } ||
-		if [ -n "$by_selftests" ]; then
-			echo "  NOT CAUGHT: the selftests must catch $name"
-			missed=$((missed + 1))
-		fi
+	hdr=$(python3 "$top/ci/mutants.py" header "$m") || exit 1
+	mrun[$m]=${hdr%%$'\t'*}
+	mguest[$m]=${hdr#*$'\t'}
+	git -C "$tree" apply --check "$m" 2>/dev/null ||
+		die "$(basename "$m") does not apply to build/linux: refresh it"
 done
 
-# Which case families caught which mutant; the families of the suites are
-# the KUNIT_CASE entries of kunit/*.c.
-printf '%s\n' "${caught[@]}" | python3 -c '
-import re, sys
-src = "".join(open(f).read() for f in sys.argv[1:])
-fams = re.findall(r"KUNIT_CASE\w*\((hr_\w+)", src)
-rows = [l.split(" ", 2) for l in sys.stdin.read().splitlines() if l.strip()]
-if not rows:
-    sys.exit()
-w = max(len(r[0]) + len(r[1]) + 3 for r in rows)
-print()
-print("family-by-mutant (x: a case of the family failed):")
-print(" " * w + " ".join(f"{i:>2}" for i in range(1, len(fams) + 1)))
-for name, run, fam in rows:
-    got = set(f.strip() for f in fam.split(","))
-    marks = ["x" if f in got else "." for f in fams]
-    print(f"{name} ({run})".ljust(w) + " ".join(f"{m:>2}" for m in marks))
-print("families:", ", ".join(f"{i}={f}" for i, f in enumerate(fams, 1)))
-none = [f for f in fams if not any(f in r[2] for r in rows)]
-if none:
-    print("families that caught no mutant:", ", ".join(none))
-' "$top"/kunit/*.c
-[ "$missed" -eq 0 ]
+# The tree is put back whatever happens: a later make test must never test
+# a mutant.
+applied=
+restore() {
+	if [ -n "$applied" ]; then
+		git -C "$tree" apply -R "$applied" ||
+			echo "mutants: error: could not take $(basename "$applied") out of build/linux: 'make tree TREE_RESET=1'" >&2
+		applied=
+	fi
+}
+trap restore EXIT
+trap 'restore; exit 130' INT TERM
+
+selftests() {	# RUN GUEST NAME: the selftests on the kernel of RUN as built
+	local kconfig
+	kconfig=$(awk -v r="$1" '$1 == r { print $2 }' "$top/ci/matrix")
+	rm -f "$res/$3".*
+	SELFTEST_CYCLES=10 SELFTEST_GUEST=$2 "$top/ci/selftest-run.sh" \
+		--build-dir "$top/build/kunit/$kconfig" --name "$3" "$1" \
+		>"$res/$3.run" 2>&1
+}
+
+# The control runs: the clean tree, once per run and guest the mutants use.
+declare -A done_run done_guest
+for m in "${mutants[@]}"; do
+	r=${mrun[$m]} g=${mguest[$m]}
+	if [ -z "${done_run[$r]:-}" ]; then
+		echo "mutants: control run $r: the clean tree's suite"
+		KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "mutant-control-$r" "$r" >/dev/null
+		python3 "$top/ci/mutants.py" control "$r" || exit 1
+		done_run[$r]=1
+	fi
+	if [ -z "${done_guest[$r $g]:-}" ]; then
+		name=mutant-control-$([ "$g" = default ] || echo "$g-")selftests-$r
+		echo "mutants: control run $r: the clean tree's selftests ($g guest)"
+		# No mutant has run yet: the kernel of run $r is the clean one.
+		selftests "$r" "$g" "$name"
+		python3 "$top/ci/mutants.py" control "$r" "$g" || exit 1
+		done_guest[$r $g]=1
+	fi
+done
+
+i=0
+for m in "${mutants[@]}"; do
+	i=$((i + 1))
+	name=$(basename "$m" .diff)
+	r=${mrun[$m]}
+	echo "mutants: $i/${#mutants[@]} $name on $r"
+	rm -f "$res/mutant-$name".* "$res/mutant-selftests-$name".*
+	git -C "$tree" apply "$m" || die "$name does not apply"
+	applied=$m
+	KUNIT_FORCE_BUILD=1 "$top/ci/kunit-run.sh" --name "mutant-$name" "$r" >/dev/null
+	# A kernel that built boots in the guest too, whatever KUnit said.
+	if grep -q "Starting KUnit Kernel" "$res/mutant-$name.out" 2>/dev/null; then
+		selftests "$r" "${mguest[$m]}" "mutant-selftests-$name"
+	fi
+	restore
+done
+trap - EXIT INT TERM
+
+echo
+python3 "$top/ci/mutants.py" report "${mutants[@]}"

@@ -69,9 +69,10 @@ memmap-on-memory) guest_args="rodata=$rodata_default memory_hotplug.memmap_on_me
 *) die "SELFTEST_GUEST=$SELFTEST_GUEST is not a guest of BASE=$BASE: use default, rodata-$rodata_blocks, memmap-on-memory or rodata-$rodata_blocks-memmap" ;;
 esac
 [ "${SELFTEST_GUEST:-default}" = default ] || guest_prefix=$SELFTEST_GUEST-
-# A caller that names the results itself (coverage, mutants) boots only the
-# default guest: its names carry no variant.
-[ -z "$guest_prefix" ] || [ -z "${name:-}" ] ||
+# A caller that names the results itself boots only the default guest, its
+# names carrying no variant, unless it boots a kernel of its own (make
+# mutants names the guest in its results).
+[ -z "$guest_prefix" ] || [ -z "${name:-}" ] || [ -n "$out" ] ||
 	die "SELFTEST_GUEST=$SELFTEST_GUEST applies to 'make selftests' and 'make test' only: run without it"
 
 if [ -z "$out" ]; then
