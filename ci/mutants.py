@@ -157,7 +157,8 @@ def by_case(leaves):
     """'hr_x_test (2), hr_y_test' of (suite, case) leaves."""
     n = {}
     for _, case in sorted(leaves):
-        fam = case.split(': ')[0]
+        # kunit.py's nameless ERROR results: the cases a crash cut off.
+        fam = case.split(': ')[0] or 'crashed'
         n[fam] = n.get(fam, 0) + 1
     return ', '.join(f'{f} ({c})' if c > 1 else f for f, c in n.items())
 
