@@ -189,7 +189,7 @@ soak: deps tree
 # lcov and genhtml report, dashboard.
 COVERAGE_RUNS := $(if $(MATRIX),$(MATRIX_RUNS),$(TEST_RUNS))
 coverage: deps tree
-	@rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
+	@$(ONE_GUEST) rc=0; for r in $(COVERAGE_RUNS); do ci/coverage-run.sh $$r || true; done; \
 	coverage/report.sh $(addprefix $(SERIES_PREFIX),$(COVERAGE_RUNS)) || rc=1; \
 	ci/summary.py --prefix=cov-$(BASE_PREFIX)$(SERIES_PREFIX) --selftests $(COVERAGE_RUNS) || rc=1; exit $$rc
 
