@@ -44,7 +44,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from summary import (RESULTS, TOP, kunit_result, load_selftests,  # noqa: E402
-                     selftest_result)
+                     selftest_result, suite_leaves)
 import logscan  # noqa: E402
 
 DEFAULT_RUN = '4k-48'
@@ -98,18 +98,6 @@ class Mutant:
         return [c[1] for c in self.caught_by if c[0] == SELFTESTS]
 
 
-def kunit_leaves(group, suite='', prefix=''):
-    """Yield ((suite, case), status) of every leaf of a kunit.py JSON."""
-    for case in group.get('test_cases', []):
-        yield (suite, prefix + case['name']), case['status']
-    for sub in group.get('sub_groups', []):
-        name = sub['name']
-        if name.startswith('arm64_mm_hotremove'):
-            yield from kunit_leaves(sub, name, '')
-        else:
-            yield from kunit_leaves(sub, suite, prefix + name + ': ')
-
-
 def kunit_cases(name):
     """({(suite, case): status}, why-broken) of KUnit results NAME."""
     try:
@@ -122,7 +110,7 @@ def kunit_cases(name):
         return {}, f'its kernel did not build (see build/results/{name}.out)'
     try:
         with open(os.path.join(RESULTS, name + '.json')) as f:
-            cases = dict(kunit_leaves(json.load(f)))
+            cases = {(su, n): st for su, n, st in suite_leaves(json.load(f))}
     except (OSError, ValueError):
         cases = {}
     if not cases:

@@ -69,7 +69,7 @@ selftests() {	# RUN GUEST NAME: the selftests on the kernel of RUN as built
 	local kconfig
 	kconfig=$(awk -v r="$1" '$1 == r { print $2 }' "$top/ci/matrix")
 	rm -f "$res/$3".*
-	SELFTEST_CYCLES=10 SELFTEST_GUEST=$2 "$top/ci/selftest-run.sh" \
+	SELFTEST_CYCLES=10 "$top/ci/selftest-run.sh" --guest "$2" \
 		--build-dir "$top/build/kunit/$kconfig" --name "$3" "$1" \
 		>"$res/$3.run" 2>&1
 }

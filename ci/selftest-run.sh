@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the selftests (selftests/) of one matrix run in an arm64 guest:
-# ci/selftest-run.sh [--build-dir DIR] [--name NAME] [--gcov] RUN
+# ci/selftest-run.sh [--build-dir DIR] [--name NAME] [--guest VARIANT] [--gcov] RUN
 #
 # The guest kernel is RUN's KUnit kernel (selftests/config is part of every
 # kernel the harness builds; ci/kunit-run.sh --build-only builds it when it
@@ -16,6 +16,8 @@
 #   --build-dir DIR  boot the kernel built in DIR as it is (a mutant's, a
 #                    coverage kernel), instead of RUN's KUnit kernel
 #   --name NAME      results named NAME.* (default selftests-RUN)
+#   --guest VARIANT  boot guest VARIANT (as SELFTEST_GUEST) under NAME, for
+#                    a caller whose names say the variant (make mutants)
 #   --gcov           the guest prints its gcov counters after the tests;
 #                    they are written back under the build folder
 #
@@ -43,12 +45,13 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: ci/selftest-run.sh [--build-dir DIR] [--name NAME] [--gcov] RUN"
-out= name= gcov= def=
+usage="usage: ci/selftest-run.sh [--build-dir DIR] [--name NAME] [--guest VARIANT] [--gcov] RUN"
+out= name= gcov= def= guest_opt=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--build-dir) out=$(realpath "$2"); shift 2 ;;
 	--name) name=$2; shift 2 ;;
+	--guest) guest_opt=$2; shift 2 ;;
 	--gcov) gcov=1; shift ;;
 	*) echo "selftest-run: error: $usage" >&2; exit 1 ;;
 	esac
@@ -59,6 +62,7 @@ prog=selftest-run
 . "$top/ci/run-common.sh"
 . "$top/ci/series.sh"
 
+[ -z "$guest_opt" ] || SELFTEST_GUEST=$guest_opt
 guest_args="rodata=$rodata_default"
 guest_prefix=
 case ${SELFTEST_GUEST:-default} in
@@ -70,9 +74,8 @@ memmap-on-memory) guest_args="rodata=$rodata_default memory_hotplug.memmap_on_me
 esac
 [ "${SELFTEST_GUEST:-default}" = default ] || guest_prefix=$SELFTEST_GUEST-
 # A caller that names the results itself boots only the default guest, its
-# names carrying no variant, unless it boots a kernel of its own (make
-# mutants names the guest in its results).
-[ -z "$guest_prefix" ] || [ -z "${name:-}" ] || [ -n "$out" ] ||
+# names carrying no variant, unless it names the guest with --guest.
+[ -z "$guest_prefix" ] || [ -z "${name:-}" ] || [ -n "$guest_opt" ] ||
 	die "SELFTEST_GUEST=$SELFTEST_GUEST applies to 'make selftests' and 'make test' only: run without it"
 
 if [ -z "$out" ]; then

@@ -87,16 +87,25 @@ CONFIG_RE = re.compile(r'page_size=(\d+K) va_bits=(\d+) vabits_actual=(\d+) '
                        r'levels=(\d+)')
 
 
-def leaves(group, prefix=''):
-    """Yield (name, status) for every leaf case of a kunit.py JSON group."""
+def suite_leaves(group, suite='', prefix=''):
+    """Yield (suite, name, status) for every leaf case of a kunit.py JSON
+    group; suite is '' outside the arm64_mm_hotremove* suites."""
     for case in group.get('test_cases', []):
-        yield prefix + case['name'], case['status']
+        yield suite, prefix + case['name'], case['status']
     for sub in group.get('sub_groups', []):
         name = sub['name']
         # The suites (arm64_mm_hotremove*) are not part of a case's name:
         # each case family belongs to one suite.
-        inner = '' if name.startswith(SUITE) else prefix + name + ': '
-        yield from leaves(sub, inner)
+        if name.startswith(SUITE):
+            yield from suite_leaves(sub, name)
+        else:
+            yield from suite_leaves(sub, suite, prefix + name + ': ')
+
+
+def leaves(group):
+    """Yield (name, status) for every leaf case of a kunit.py JSON group."""
+    for _, name, status in suite_leaves(group):
+        yield name, status
 
 
 def skip_reasons(log):
