@@ -172,7 +172,7 @@ rc=0
 "$top/ci/guest.py" --kernel "$out/arch/arm64/boot/Image.gz" --initrd "$cpio" \
 	--target "$target" --log "$res/$name.log" \
 	--timeout "${SELFTEST_TIMEOUT:-1500}" --memory "$ram_mb" \
-	--append "$guest_args log_buf_len=4M kunit.filter_glob=arm64_mm_hotremove_stress mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20)) ${SELFTEST_APPEND:-}" \
+	--append "$guest_args page_owner=on log_buf_len=4M kunit.filter_glob=arm64_mm_hotremove_stress mem=${boot_mb}M hotremove.cycles=$cycles hotremove.vmem_cycles=$vmem_cycles hotremove.vmem_size=$((vmem_mb << 20)) ${SELFTEST_APPEND:-}" \
 	--virtio-mem "$((vmem_mb << 20))" "${guest_opts[@]}" \
 	2>"$res/$name.problem" || rc=1
 [ -s "$res/$name.problem" ] || rm -f "$res/$name.problem"

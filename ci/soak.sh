@@ -8,13 +8,15 @@
 # hidden.add_online_offline_remove_cycles on its own (ci/selftest-run.sh
 # with hotremove.only=): every 100 cycles the tables of every level,
 # MemTotal, /proc/iomem and the blocks must be as before the first add,
-# and the zones' free pages as after the first 100 (a debug kernel's own
-# bookkeeping grows by hundreds of pages before it settles).  One memory block, not the GiB of make test: a
-# cycle of the GiB takes about 24 s on a debug kernel under TCG.
+# and the pages that hot-plug's allocation stacks hold (page_owner) exactly
+# as after the first 100 (a debug kernel's own bookkeeping grows by
+# hundreds of pages before it settles; the zones' free pages are reported).
+# One memory block, not the GiB of make test: a cycle of the GiB takes
+# about 24 s on a debug kernel under TCG.
 #
-# Prints the cycles run, cycles per minute, the free-page checks, the kernel
+# Prints the cycles run, cycles per minute, the page counts, the kernel
 # reports (ci/logscan.py) and the verdict; writes build/results/soak-RUN.txt.
-# Not in CI.  SOAK_EVERY: cycles between free-page checks (default 100).
+# Not in CI.  SOAK_EVERY: cycles between page counts (default 100).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +41,7 @@ log="$res/$name.log"
 # Generous: a debug cycle of one block takes seconds under TCG; the guest
 # says how fast it goes every SOAK_EVERY cycles.
 timeout=$((1800 + cycles * 30))
-echo "soak: $run: $cycles cycles of one memory block on the debug kernel, free pages checked every $every"
+echo "soak: $run: $cycles cycles of one memory block on the debug kernel, pages counted every $every"
 start=$(date +%s)
 DEBUG=1 SELFTEST_CYCLES=$cycles SELFTEST_TIMEOUT=$timeout \
 SELFTEST_APPEND="hotremove.only=add_online_offline_remove_cycles hotremove.blocks=1 hotremove.check_every=$every" \
@@ -65,6 +67,8 @@ text = open(log, errors='replace').read() if os.path.exists(log) else ''
 done = [int(m) for m in re.findall(r'hotremove: cycles=(\d+)', text)]
 ms = re.findall(r'hotremove: cycles=\d+ .*?ms_per_cycle=([\d.]+)', text)
 loss = re.findall(r'hotremove: free pages ([^:]*): .*unaccounted loss (-?\d+)', text)
+held = [(int(a), int(b)) for a, b in
+        re.findall(r"hotremove: hot-plug's pages \(page_owner\) [^:]*: (\d+)/(\d+)", text)]
 readers = re.findall(r'ptdump_reads=(\d+) ptdump_failed=(\d+) test_vmalloc_rounds=(\d+) test_vmalloc_failed=(\d+)', text)
 reports = scan_file(log) if text else []
 try:
@@ -77,15 +81,19 @@ lines = [f'soak: {cycles} of {want} cycles in {secs} s ({secs / 3600:.2f} h)']
 if ms:
     lines.append(f'soak: {60000 / float(ms[-1]):.1f} cycles a minute ({ms[-1]} ms a cycle)')
 worst = max((int(l) for _, l in loss), default=None)
-lines.append(f'soak: {len(loss)} free-page checks, largest unaccounted loss {worst} pages'
-             if loss else 'soak: no free-page check ran')
+lines.append(f'soak: {len(loss)} free-page readings, largest unaccounted loss {worst} pages (reported)'
+             if loss else 'soak: no free-page reading')
+# Every count is against the baseline: the last one says what the cycles kept.
+lost = held[-1][1] - held[-1][0] if held else None
+lines.append(f'soak: {len(held)} counts of hot-plug\'s pages (page_owner), pages lost {lost}'
+             if held else 'soak: no count of hot-plug\'s pages ran: the guest needs page_owner=on and CONFIG_PAGE_OWNER')
 reads = [sum(int(r[i]) for r in readers) for i in range(4)]
 lines.append(f'soak: ptdump reads {reads[0]} ({reads[1]} failed), '
              f'test_vmalloc rounds {reads[2]} ({reads[3]} failed)')
 lines.append(f'soak: kernel reports: {len(reports)}')
 for kind, n, line in reports[:10]:
     lines.append(f'  {kind}: {line}')
-ok = passed and cycles == want and not reports and not problem
+ok = passed and cycles == want and not reports and not problem and lost == 0
 lines.append(f'soak: {"PASS" if ok else "FAIL"}' +
              ('' if ok else f' (see {log})'))
 print('\n'.join(lines))

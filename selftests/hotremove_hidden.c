@@ -4,12 +4,13 @@
  * to ignore with mem=, through the test module, with nobody outside the
  * machine: every removal must give back exactly what the add took (the
  * page-table pages of the linear map and the vmemmap, per level, MemTotal,
- * /proc/iomem and the memory block directory, and after the cycles the free
- * pages of each zone), boot memory must refuse to go offline, a memory
- * notifier's refusal must reach the writer and change nothing, the cycles
- * must leak no kernel object (kmemleak), an add that runs out of memory
- * must fail with ENOMEM and change nothing, and bad requests must fail
- * with a clear errno and change nothing.
+ * /proc/iomem and the memory block directory, and after the cycles every
+ * page that hot-plug's allocation stacks hold, counted by page_owner when
+ * the kernel boots with page_owner=on), boot memory must refuse to go
+ * offline, a memory notifier's refusal must reach the writer and change
+ * nothing, the cycles must leak no kernel object (kmemleak), an add that
+ * runs out of memory must fail with ENOMEM and change nothing, and bad
+ * requests must fail with a clear errno and change nothing.
  *
  * Boot the kernel with mem= below the RAM size, leaving at least one memory
  * block hidden.  The tests use a window at the top of the hidden RAM, far
@@ -17,7 +18,7 @@
  * configuration allows: HOTREMOVE_WINDOW bytes (default 1 GiB, less when
  * less is hidden), or HOTREMOVE_BLOCKS memory blocks.  HOTREMOVE_CYCLES
  * sets the number of cycles (default 100), HOTREMOVE_CHECK_EVERY how often
- * the cycles also check the zones' free pages (default: after the last).
+ * the cycles also count the pages (default: after the last).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,55 +116,103 @@ static double now_ms(void)
 
 /*
  * Free pages the zones may lose over all the cycles, beyond what the
- * kernel took for itself.  Free page counts move on their own (per-CPU
- * lists): by up to 40 pages, whatever the page size, in the 13 runs of
- * make matrix, and by 21 with 64K pages once, more than that
- * configuration's memmap of a GiB (16 pages).  The memmap of the window is
- * 16 (64K) to 4096 (4K) pages, so a leak of it every cycle shows after 8
- * cycles.
+ * kernel took for itself, where page_owner cannot count hot-plug's own
+ * pages exactly.  Free page counts move on their own (per-CPU lists): by
+ * up to 40 pages, whatever the page size, in the 13 runs of make matrix,
+ * and by 21 with 64K pages once, more than that configuration's memmap of
+ * a GiB (16 pages).  The memmap of the window is 16 (64K) to 4096 (4K)
+ * pages, so a leak of it every cycle shows after 8 cycles; a page a cycle
+ * does not.
  */
 #define HR_FREE_PAGES_SLACK	128
 
+/* What pages_check() compares with: pages_begin() reads it. */
+struct pages_base {
+	struct hr_zone zones[HR_MAX_ZONES];
+	int nr_zones;
+	long kernel;		/* hr_kernel_pages() */
+	struct hr_owner owner;	/* hot-plug's pages, when page_owner counts */
+	bool counted;
+};
+
+static void pages_begin(struct __test_metadata *_metadata,
+			struct pages_base *b)
+{
+	int ret;
+
+	hr_owner_free(&b->owner);
+	b->nr_zones = hr_zones_free(b->zones, HR_MAX_ZONES);
+	ASSERT_LT(0, b->nr_zones) TH_LOG("cannot read /proc/zoneinfo");
+	/* Read as pages_check() reads them: after the zones. */
+	b->kernel = hr_kernel_pages();
+	ASSERT_LE(0, b->kernel);
+	ret = hr_owner_read(&b->owner);
+	ASSERT_TRUE(!ret || ret == -ENOENT)
+		TH_LOG("page_owner's stacks: %s", strerror(-ret));
+	b->counted = !ret;
+}
+
+static void pages_end(struct pages_base *b)
+{
+	hr_owner_free(&b->owner);
+}
+
 /*
- * The free pages of the zones must come back, so that a leak of vmemmap
- * backing pages shows: MemTotal does not count them.  Less what the kernel
- * took for itself meanwhile (hr_kernel_pages(): vmalloc's tables, which
- * the test_vmalloc reader grows and nothing frees, unreclaimable slab and
- * per-CPU memory), fewer than HR_FREE_PAGES_SLACK pages of all zones
- * together may be missing.
+ * Every page hot-plug took must come back.  With page_owner, exactly: the
+ * pages that the allocation stacks of hot-add, onlining, offlining and
+ * hot-remove hold (hr_owner_read()) must be as many as at pages_begin(),
+ * stack by stack; a leak of one page in all the cycles fails.  The free
+ * pages of the zones are then only reported, with what the kernel took
+ * for itself meanwhile (hr_kernel_pages(): vmalloc's tables, which the
+ * test_vmalloc reader grows and nothing frees, unreclaimable slab and
+ * per-CPU memory) and what is left unaccounted, which per-CPU lists and
+ * the page cache move.  Without page_owner, fewer than
+ * HR_FREE_PAGES_SLACK pages of all zones together may be missing beyond
+ * what the kernel took for itself.
  */
-static void check_zones(struct __test_metadata *_metadata,
-			const struct window *w, const struct hr_zone *before,
-			int nr_before, long kernel_before, const char *when)
+static void pages_check(struct __test_metadata *_metadata,
+			const struct window *w, const struct pages_base *b,
+			const char *when)
 {
 	long page = hr_page_size(), kernel_after;
 	long memmap = (long)(w->size / page) * 64 / page;
-	long lost = 0, kernel;
+	long lost = 0, kernel, held;
 	struct hr_zone after[HR_MAX_ZONES];
-	char line[HR_MAX_ZONES * 112] = "";
+	char line[HR_MAX_ZONES * 112] = "", why[2048];
+	struct hr_owner owner;
 	int i, j, nr;
 
-	/* Read as the callers read kernel_before: after the zones. */
 	nr = hr_zones_free(after, HR_MAX_ZONES);
 	kernel_after = hr_kernel_pages();
 	ASSERT_LT(0, nr);
-	ASSERT_LE(0, kernel_before);
 	ASSERT_LE(0, kernel_after);
-	for (i = 0; i < nr_before; i++) {
-		for (j = 0; j < nr && strcmp(after[j].name, before[i].name); j++)
+	for (i = 0; i < b->nr_zones; i++) {
+		for (j = 0; j < nr && strcmp(after[j].name, b->zones[i].name); j++)
 			;
-		ASSERT_LT(j, nr) TH_LOG("%s is gone", before[i].name);
-		lost += before[i].free - after[j].free;
+		ASSERT_LT(j, nr) TH_LOG("%s is gone", b->zones[i].name);
+		lost += b->zones[i].free - after[j].free;
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 "%s%s %ld/%ld", i ? ", " : "", before[i].name,
-			 before[i].free, after[j].free);
+			 "%s%s %ld/%ld", i ? ", " : "", b->zones[i].name,
+			 b->zones[i].free, after[j].free);
 	}
-	kernel = kernel_after - kernel_before;
-	EXPECT_LT(lost - kernel, HR_FREE_PAGES_SLACK)
-		TH_LOG("the zones lost %ld free pages, %ld of them to the kernel's own tables, slab and per-CPU memory; the memmap of %#llx bytes is %ld",
-		       lost, kernel, w->size, memmap);
-	ksft_print_msg("hotremove: free pages %s: %s; kernel's own pages %+ld, unaccounted loss %ld\n",
-		       when, line, kernel, lost - kernel);
+	kernel = kernel_after - b->kernel;
+	ksft_print_msg("hotremove: free pages %s: %s; kernel's own pages %+ld, unaccounted loss %ld%s\n",
+		       when, line, kernel, lost - kernel,
+		       b->counted ? " (reported: page_owner counts hot-plug's pages)" : "");
+	if (!b->counted) {
+		EXPECT_LT(lost - kernel, HR_FREE_PAGES_SLACK)
+			TH_LOG("the zones lost %ld free pages, %ld of them to the kernel's own tables, slab and per-CPU memory; the memmap of %#llx bytes is %ld (boot with page_owner=on to count hot-plug's pages exactly)",
+			       lost, kernel, w->size, memmap);
+		return;
+	}
+	ASSERT_EQ(0, hr_owner_read(&owner));
+	held = hr_owner_diff(&b->owner, &owner, why, sizeof(why));
+	EXPECT_EQ(0, held)
+		TH_LOG("memory hot-plug holds %+ld pages %s, by allocation stack:\n%s",
+		       held, when, why);
+	ksft_print_msg("hotremove: hot-plug's pages (page_owner) %s: %ld/%ld in %d/%d stacks\n",
+		       when, b->owner.pages, owner.pages, b->owner.nr, owner.nr);
+	hr_owner_free(&owner);
 }
 
 /* Offline every block of the window, then remove it (cycle @i). */
@@ -183,16 +232,16 @@ static void offline_remove(struct __test_metadata *_metadata,
  * Every cycle adds all hidden blocks, onlines each (as movable memory in
  * even cycles, as kernel memory in odd ones where the block may join
  * ZONE_NORMAL), offlines and removes them, then compares everything with
- * the state before the first add.  After the last cycle, the zones must
- * have their free pages back, less what the kernel took for itself
- * (check_zones()).  The real page-table readers (hr_readers_begin()) run
- * alongside from before the zones are first read, so that what they keep
- * for themselves is in both counts; none of their rounds may fail.
+ * the state before the first add.  After the last cycle, hot-plug must
+ * have given back every page it took (pages_check()).  The real
+ * page-table readers (hr_readers_begin()) run alongside from before the
+ * pages are first counted, so that what they keep for themselves is in
+ * both counts; none of their rounds may fail.
  *
  * make soak (ci/soak.sh) sets HOTREMOVE_CHECK_EVERY=N: the state is then
  * compared every N cycles instead of after each (a leak stays, so it still
- * shows), and every N cycles the readers stop while the zones are read.
- * The first such reading, after N cycles, is the zones' baseline: a debug
+ * shows), and every N cycles the readers stop while the pages are counted.
+ * The first such count, after N cycles, is the baseline: a debug
  * kernel's own bookkeeping (KASAN's stack depot, kmemleak's objects) grows
  * by hundreds of pages before it settles, where a leak grows every cycle.
  * The timeout is make soak's: a day.
@@ -201,10 +250,9 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 86400)
 {
 	const char *env = getenv("HOTREMOVE_CYCLES");
 	const char *every_env = getenv("HOTREMOVE_CHECK_EVERY");
-	int cycles = env ? atoi(env) : 100, i, online_kernel = 0, nr_zones;
+	int cycles = env ? atoi(env) : 100, i, online_kernel = 0;
 	int every = every_env ? atoi(every_env) : 0;
-	long kernel;
-	struct hr_zone zones[HR_MAX_ZONES];
+	struct pages_base base = {};
 	struct hr_readers readers;
 	unsigned long long a;
 	struct hr_state now;
@@ -213,9 +261,7 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 86400)
 
 	ASSERT_TRUE(hr_readers_begin(&readers))
 		TH_LOG("the page-table readers did not start or completed no round");
-	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
-	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
-	kernel = hr_kernel_pages();
+	pages_begin(_metadata, &base);
 	t0 = now_ms();
 	for (i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, hr_request("add", self->w.start, self->w.size))
@@ -290,17 +336,14 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 86400)
 			EXPECT_EQ(0, hr_readers_end(&readers))
 				TH_LOG("page-table reader rounds failed");
 			if (i + 1 == every) {
-				nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
-				kernel = hr_kernel_pages();
-				ASSERT_LT(0, nr_zones);
+				pages_begin(_metadata, &base);
 				ksft_print_msg("hotremove: free pages after cycle %d: the baseline from here\n",
 					       i + 1);
 			} else {
 				snprintf(line, sizeof(line),
 					 "after cycle %d and after cycle %d",
 					 every, i + 1);
-				check_zones(_metadata, &self->w, zones, nr_zones,
-					    kernel, line);
+				pages_check(_metadata, &self->w, &base, line);
 			}
 			ksft_print_msg("hotremove: cycles=%d ms_per_cycle=%.1f\n",
 				       i + 1, (now_ms() - t0) / (i + 1));
@@ -315,10 +358,11 @@ TEST_F_TIMEOUT(hidden, add_online_offline_remove_cycles, 86400)
 	hr_tables_line(&self->w.before, line, sizeof(line));
 	ksft_print_msg("hotremove: tables before add and after remove: %s\n",
 		       line);
-	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
+	pages_check(_metadata, &self->w, &base,
 		    every > 0 && cycles > every ?
 		    "after the baseline's cycle and after the last" :
 		    "before add and after remove");
+	pages_end(&base);
 	ksft_print_msg("hotremove: cycles=%d blocks=%llu block_size=%#llx online_kernel=%d ms_per_cycle=%.1f\n",
 		       cycles, self->w.size / self->w.block, self->w.block,
 		       online_kernel,
@@ -426,7 +470,7 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
  * 540).  Each add must either succeed whole (every block of the window
  * there), and then go away again, or fail with ENOMEM and change nothing:
  * the tables of each level, MemTotal, /proc/iomem and the blocks.  After
- * the cycles the zones must have their free pages back (check_zones()).
+ * the cycles hot-plug's pages must be back (pages_check()).
  * Both outcomes must occur.  Where a page-table allocation of the linear
  * map BUG()s instead of failing (6.12 before mainline's bfc184cb1ba7), the
  * kernel dies here.
@@ -496,13 +540,12 @@ out:
 
 TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 {
-	int added = 0, failed = 0, nr_zones, make_it_fail, ret;
+	int added = 0, failed = 0, make_it_fail, ret;
 	unsigned long long addr[64];
-	struct hr_zone zones[HR_MAX_ZONES];
+	struct pages_base base = {};
 	char why[512], text[64];
 	struct hr_state now;
 	unsigned int r;
-	long kernel;
 	int i;
 
 	make_it_fail = fail_alloc_open(_metadata, "fail_page_alloc",
@@ -510,9 +553,7 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 	if (make_it_fail < 0)
 		return;
 	ASSERT_GE(64, self->w.size / self->w.block);
-	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
-	ASSERT_LT(0, nr_zones) TH_LOG("cannot read /proc/zoneinfo");
-	kernel = hr_kernel_pages();
+	pages_begin(_metadata, &base);
 	snprintf(text, sizeof(text), "%#llx %#llx", self->w.start, self->w.size);
 	for (r = 0; r < ARRAY_SIZE(hr_nomem_rates); r++) {
 		int p = hr_nomem_rates[r].probability;
@@ -563,8 +604,9 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		return;
 	EXPECT_LT(0, added) TH_LOG("no add succeeded: the cycles never removed memory");
 	EXPECT_LT(0, failed) TH_LOG("no add failed: nothing was injected");
-	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
+	pages_check(_metadata, &self->w, &base,
 		    "before the first add and after the last");
+	pages_end(&base);
 }
 
 /*
@@ -665,20 +707,17 @@ FIXTURE_TEARDOWN(refused)
 TEST_F(refused, by_notifier)
 {
 	long ev0[HR_EVENTS], ev1[HR_EVENTS];
-	struct hr_zone zones[HR_MAX_ZONES];
+	struct pages_base base = {};
 	char state[32], why[512];
 	struct hr_state a, b;
-	int nr_zones, ret;
-	long kernel;
+	int ret;
 
 	ASSERT_EQ(0, hr_events(ev0));
 	ret = hr_notifier_inject(variant->action, EIO);
 	if (ret == -ENOENT)
 		SKIP(return, "no notifier error injection: build with CONFIG_MEMORY_NOTIFIER_ERROR_INJECT=y");
 	ASSERT_EQ(0, ret);
-	nr_zones = hr_zones_free(zones, HR_MAX_ZONES);
-	ASSERT_LT(0, nr_zones);
-	kernel = hr_kernel_pages();
+	pages_begin(_metadata, &base);
 	ASSERT_EQ(0, hr_snapshot(&a));
 	ret = hr_block_set(self->w.start, variant->to);
 	ASSERT_EQ(0, hr_notifier_inject(variant->action, 0));
@@ -692,8 +731,8 @@ TEST_F(refused, by_notifier)
 		TH_LOG("the refusal changed something: %s", why);
 	hr_state_free(&a);
 	hr_state_free(&b);
-	check_zones(_metadata, &self->w, zones, nr_zones, kernel,
-		    "before and after the refusal");
+	pages_check(_metadata, &self->w, &base, "before and after the refusal");
+	pages_end(&base);
 	ASSERT_EQ(0, hr_events(ev1));
 	EXPECT_EQ(ev0[variant->going] + 1, ev1[variant->going]);
 	EXPECT_EQ(ev0[variant->cancel] + 1, ev1[variant->cancel])

@@ -607,6 +607,203 @@ long hr_kernel_pages(void)
 	return tables + (slab + percpu) * 1024 / hr_page_size();
 }
 
+#define HR_OWNER_STACKS	"/sys/kernel/debug/page_owner_stacks/show_stacks"
+
+/*
+ * Functions of the hot-plug paths, on 6.12 and on mainline; a trailing '*'
+ * matches any name that starts so, a '?' any one character.  A stack holds
+ * no more than 16 frames, so each path is named at several depths: the
+ * allocation of a pte table of the vmemmap ends in vmemmap_pte_populate()
+ * several frames below arch_add_memory().  Not the table allocators
+ * themselves: mainline's split_kernel_leaf_mapping() allocates tables
+ * for the boot linear map through them too.
+ */
+static const char *const hr_hotplug_frames[] = {
+	"add_memory_resource", "__add_memory_resource", "arch_add_memory",
+	"__add_pages", "sparse_add_section", "section_activate",
+	"__populate_section_memmap", "vmemmap_populate*", "vmemmap_p?d_populate",
+	"vmemmap_pte_populate", "vmemmap_alloc_block*", "__create_pgd_mapping*",
+	"online_pages", "offline_pages", "online_page_ext", "offline_page_ext",
+	"memory_block_online", "memory_block_offline",
+	"try_remove_memory", "arch_remove_memory", "__remove_pages",
+	"sparse_remove_section", "section_deactivate", "unmap_hotplug*",
+	"free_empty*",
+};
+/*
+ * Stacks that hold memory for others than hot-plug: slab pages, per-CPU
+ * chunks and vmalloc's page tables, which vmalloc never frees (page_ext
+ * falls back on vmalloc when a section's worth cannot be had at once).
+ */
+static const char *const hr_shared_frames[] = {
+	"allocate_slab", "new_slab", "pcpu_*", "vmap_*",
+};
+
+/* The end of the line at @s: its '\n', or the string's end. */
+static char *hr_eol(const char *s)
+{
+	return (char *)s + strcspn(s, "\n");
+}
+
+static bool hr_frame_is(const char *frame, size_t len, const char *const *names,
+			size_t nr)
+{
+	size_t i, n;
+
+	for (i = 0; i < nr; i++) {
+		const char *q = strchr(names[i], '?');
+
+		n = strlen(names[i]);
+		if (names[i][n - 1] == '*') {
+			if (len >= n - 1 && !strncmp(frame, names[i], n - 1))
+				return true;
+		} else if (q) {
+			/* One character of any kind at '?'. */
+			if (len == n && !strncmp(frame, names[i], q - names[i]) &&
+			    !strncmp(frame + (q - names[i]) + 1, q + 1, n - (q - names[i]) - 1))
+				return true;
+		} else if (len == n && !strncmp(frame, names[i], n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether the frames of one stack are hot-plug's alone. */
+static bool hr_hotplug_stack(const char *frames)
+{
+	bool hotplug = false;
+	const char *f, *e;
+
+	for (f = frames; *f; f = *e ? e + 1 : e) {
+		size_t len;
+
+		e = hr_eol(f);
+		while (f < e && *f == ' ')
+			f++;
+		len = strcspn(f, "+ \n");
+		if (len > (size_t)(e - f))
+			len = e - f;
+		if (hr_frame_is(f, len, hr_shared_frames,
+				sizeof(hr_shared_frames) / sizeof(hr_shared_frames[0])))
+			return false;
+		if (hr_frame_is(f, len, hr_hotplug_frames,
+				sizeof(hr_hotplug_frames) / sizeof(hr_hotplug_frames[0])))
+			hotplug = true;
+	}
+	return hotplug;
+}
+
+int hr_owner_read(struct hr_owner *o)
+{
+	char *text = hr_slurp(HR_OWNER_STACKS), *block, *next, *count;
+	int cap = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (!text)
+		return errno == ENOENT ? -ENOENT : -errno;
+	/* Blocks of frames, each ending in "nr_base_pages: N" and a blank line. */
+	for (block = text; (count = strstr(block, "nr_base_pages: ")); block = next) {
+		long pages = atol(count + strlen("nr_base_pages: "));
+
+		next = hr_eol(count);
+		if (*next)
+			next++;
+		*count = '\0';
+		if (!hr_hotplug_stack(block))
+			continue;
+		if (o->nr == cap) {
+			struct hr_owner_stack *more;
+
+			cap = cap ? 2 * cap : 32;
+			more = realloc(o->stacks, cap * sizeof(*more));
+			if (!more)
+				goto nomem;
+			o->stacks = more;
+		}
+		/* The blank line that ends the block before leads this one. */
+		while (*block == '\n')
+			block++;
+		o->stacks[o->nr].frames = strdup(block);
+		if (!o->stacks[o->nr].frames)
+			goto nomem;
+		o->stacks[o->nr++].pages = pages;
+		o->pages += pages;
+	}
+	free(text);
+	return 0;
+nomem:
+	free(text);
+	hr_owner_free(o);
+	return -ENOMEM;
+}
+
+static long hr_owner_pages(const struct hr_owner *o, const char *frames)
+{
+	int i;
+
+	for (i = 0; i < o->nr; i++)
+		if (!strcmp(o->stacks[i].frames, frames))
+			return o->stacks[i].pages;
+	return 0;
+}
+
+/* Append the stack's difference and its frames, on one line, to why. */
+static void hr_owner_why(char *why, size_t size, long diff, const char *frames)
+{
+	size_t len = strlen(why);
+	const char *f;
+
+	if (len + 2 >= size)
+		return;
+	len += snprintf(why + len, size - len, "%s%+ld pages:", len ? "\n" : "",
+			diff);
+	for (f = frames; *f && len + 2 < size; f++) {
+		if (*f == '\n') {
+			/* The next frame follows "<". */
+			if (f[1])
+				len += snprintf(why + len, size - len, " <");
+			continue;
+		}
+		why[len++] = *f;
+		why[len] = '\0';
+	}
+}
+
+long hr_owner_diff(const struct hr_owner *before, const struct hr_owner *after,
+		   char *why, size_t size)
+{
+	long diff, total = 0;
+	int i;
+
+	if (size)
+		why[0] = '\0';
+	for (i = 0; i < after->nr; i++) {
+		diff = after->stacks[i].pages -
+		       hr_owner_pages(before, after->stacks[i].frames);
+		if (diff)
+			hr_owner_why(why, size, diff, after->stacks[i].frames);
+		total += diff;
+	}
+	for (i = 0; i < before->nr; i++) {
+		if (hr_owner_pages(after, before->stacks[i].frames))
+			continue;
+		diff = -before->stacks[i].pages;
+		hr_owner_why(why, size, diff, before->stacks[i].frames);
+		total += diff;
+	}
+	return total;
+}
+
+void hr_owner_free(struct hr_owner *o)
+{
+	int i;
+
+	for (i = 0; i < o->nr; i++)
+		free(o->stacks[i].frames);
+	free(o->stacks);
+	memset(o, 0, sizeof(*o));
+}
+
 long hr_memtotal_kb(void)
 {
 	char buf[256];

@@ -166,6 +166,32 @@ int hr_zones_free(struct hr_zone *z, int max);
  * and per-CPU memory.  -1 when they cannot be read.
  */
 long hr_kernel_pages(void);
+/*
+ * The pages that memory hot-plug holds, by allocation stack, from
+ * page_owner (CONFIG_PAGE_OWNER, booted with page_owner=on): the stacks of
+ * /sys/kernel/debug/page_owner_stacks/show_stacks that pass through a
+ * function of hot-add, onlining, offlining or hot-remove, less those of
+ * slab pages (their objects are kmemleak's to count), of per-CPU chunks
+ * and of vmalloc's page tables, which hold memory for others too.
+ */
+struct hr_owner_stack {
+	char *frames;		/* as show_stacks prints them */
+	long pages;
+};
+struct hr_owner {
+	int nr;
+	long pages;		/* of all these stacks together */
+	struct hr_owner_stack *stacks;
+};
+/* 0, -ENOENT without page_owner, or -errno. */
+int hr_owner_read(struct hr_owner *o);
+/*
+ * How many pages more @after holds than @before (fewer: negative), and
+ * the stacks whose count differs, with the difference, in why.
+ */
+long hr_owner_diff(const struct hr_owner *before, const struct hr_owner *after,
+		   char *why, size_t size);
+void hr_owner_free(struct hr_owner *o);
 /* The page size, from sysconf(). */
 long hr_page_size(void);
 int hr_snapshot(struct hr_state *s);
