@@ -465,9 +465,14 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
  * those of arch_add_memory() (the tables of the linear map and the
  * vmemmap, the memmap, the sections' own bookkeeping) and those of the
  * memory block devices.  It does so at several rates while the test adds
- * the window, 100 times in all: every allocation, 10% and 1% of them,
+ * the window, 100 times: every allocation, 10% and 1% of them,
  * every 97th, 997th and 1999th (an add of a GiB with 4K pages makes about
- * 540).  Each add must either succeed whole (every block of the window
+ * 540).  Most of those are the linear map's tables, which come first, and
+ * the memmap falls back on pages where a block of it cannot be had, so a
+ * failure there is rare: 20 more adds fail only the allocations of
+ * __add_pages() (the memmap, its tables and the sections' bookkeeping),
+ * every one of them and 10%, after arch_add_memory() has mapped the
+ * range.  Each add must either succeed whole (every block of the window
  * there), and then go away again, or fail with ENOMEM and change nothing:
  * the tables of each level, MemTotal, /proc/iomem and the blocks.  After
  * the cycles hot-plug's pages must be back (pages_check()).
@@ -479,11 +484,16 @@ TEST_F_TIMEOUT(hidden, cycles_leak_no_kernel_object, 600)
  * add_memory_resource(): add_without_resource_fails_with_enomem fails that
  * allocation.
  */
+#define HR_ADD_MEMORY	"__add_memory_resource,add_memory_resource"
+
 static const struct {
 	int probability, interval, cycles;
+	const char *within;
 } hr_nomem_rates[] = {
-	{ 100, 1, 10 }, { 10, 1, 20 }, { 1, 1, 20 }, { 100, 97, 15 },
-	{ 100, 997, 20 }, { 100, 1999, 15 },
+	{ 100, 1, 10, HR_ADD_MEMORY }, { 10, 1, 20, HR_ADD_MEMORY },
+	{ 1, 1, 20, HR_ADD_MEMORY }, { 100, 97, 15, HR_ADD_MEMORY },
+	{ 100, 997, 20, HR_ADD_MEMORY }, { 100, 1999, 15, HR_ADD_MEMORY },
+	{ 100, 1, 10, "__add_pages" }, { 10, 1, 10, "__add_pages" },
 };
 
 /*
@@ -561,20 +571,20 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 		int ok = 0, nomem = 0;
 
 		fail_alloc_aim(_metadata, "fail_page_alloc", p, n,
-			       "__add_memory_resource,add_memory_resource");
+			       hr_nomem_rates[r].within);
 		for (i = 0; i < hr_nomem_rates[r].cycles; i++) {
 			ret = nomem_write(make_it_fail, HR_DEBUGFS "/add", text);
 			ASSERT_TRUE(!ret || ret == -ENOMEM)
-				TH_LOG("%d%% of every %d: add failed with %s, not ENOMEM",
-				       p, n, strerror(-ret));
+				TH_LOG("%d%% of every %d within %s(): add failed with %s, not ENOMEM",
+				       p, n, hr_nomem_rates[r].within, strerror(-ret));
 			ASSERT_EQ(0, hr_snapshot(&now));
 			if (!ret) {
 				ok++;
 				EXPECT_EQ(self->w.size / self->w.block,
 					  hr_new_blocks(&self->w.before, &now,
 							addr, 64))
-					TH_LOG("%d%% of every %d: an add that succeeded lacks blocks",
-					       p, n);
+					TH_LOG("%d%% of every %d within %s(): an add that succeeded lacks blocks",
+					       p, n, hr_nomem_rates[r].within);
 				hr_state_free(&now);
 				ASSERT_EQ(0, hr_request("remove", self->w.start,
 							self->w.size));
@@ -584,15 +594,15 @@ TEST_F_TIMEOUT(hidden, add_without_memory_fails_cleanly, 1200)
 			}
 			EXPECT_TRUE(hr_state_same(&self->w.before, &now, why,
 						  sizeof(why)))
-				TH_LOG("%d%% of every %d: %s left something behind: %s",
-				       p, n, ret ? "a failed add" : "add and remove",
-				       why);
+				TH_LOG("%d%% of every %d within %s(): %s left something behind: %s",
+				       p, n, hr_nomem_rates[r].within,
+				       ret ? "a failed add" : "add and remove", why);
 			hr_state_free(&now);
 			if (_metadata->exit_code)
 				break;
 		}
-		ksft_print_msg("hotremove: fail_page_alloc probability=%d interval=%d: added=%d failed_enomem=%d\n",
-			       p, n, ok, nomem);
+		ksft_print_msg("hotremove: fail_page_alloc probability=%d interval=%d within=%s: added=%d failed_enomem=%d\n",
+			       p, n, hr_nomem_rates[r].within, ok, nomem);
 		added += ok;
 		failed += nomem;
 		if (_metadata->exit_code)
