@@ -149,6 +149,10 @@ static void pages_begin(struct __test_metadata *_metadata,
 	ret = hr_owner_read(&b->owner);
 	ASSERT_TRUE(!ret || ret == -ENOENT)
 		TH_LOG("page_owner's stacks: %s", strerror(-ret));
+	/* A guest booted to count exactly must not fall back on the allowance. */
+	ASSERT_TRUE(!ret || !hr_cmdline_has("page_owner=on"))
+		TH_LOG("booted with page_owner=on, but %s: build with CONFIG_PAGE_OWNER=y",
+		       strerror(-ret));
 	b->counted = !ret;
 }
 

@@ -611,7 +611,7 @@ long hr_kernel_pages(void)
 
 /*
  * Functions of the hot-plug paths, on 6.12 and on mainline; a trailing '*'
- * matches any name that starts so, a '?' any one character.  A stack holds
+ * matches any name that starts so.  A stack holds
  * no more than 16 frames, so each path is named at several depths: the
  * allocation of a pte table of the vmemmap ends in vmemmap_pte_populate()
  * several frames below arch_add_memory().  Not the table allocators
@@ -621,8 +621,8 @@ long hr_kernel_pages(void)
 static const char *const hr_hotplug_frames[] = {
 	"add_memory_resource", "__add_memory_resource", "arch_add_memory",
 	"__add_pages", "sparse_add_section", "section_activate",
-	"__populate_section_memmap", "vmemmap_populate*", "vmemmap_p?d_populate",
-	"vmemmap_pte_populate", "vmemmap_alloc_block*", "__create_pgd_mapping*",
+	"__populate_section_memmap", "vmemmap_populate*", "vmemmap_p4d_populate",
+	"vmemmap_pud_populate", "vmemmap_pmd_populate", "vmemmap_pte_populate", "vmemmap_alloc_block*", "__create_pgd_mapping*",
 	"online_pages", "offline_pages", "online_page_ext", "offline_page_ext",
 	"memory_block_online", "memory_block_offline",
 	"try_remove_memory", "arch_remove_memory", "__remove_pages",
@@ -650,16 +650,9 @@ static bool hr_frame_is(const char *frame, size_t len, const char *const *names,
 	size_t i, n;
 
 	for (i = 0; i < nr; i++) {
-		const char *q = strchr(names[i], '?');
-
 		n = strlen(names[i]);
 		if (names[i][n - 1] == '*') {
 			if (len >= n - 1 && !strncmp(frame, names[i], n - 1))
-				return true;
-		} else if (q) {
-			/* One character of any kind at '?'. */
-			if (len == n && !strncmp(frame, names[i], q - names[i]) &&
-			    !strncmp(frame + (q - names[i]) + 1, q + 1, n - (q - names[i]) - 1))
 				return true;
 		} else if (len == n && !strncmp(frame, names[i], n)) {
 			return true;
@@ -700,7 +693,7 @@ int hr_owner_read(struct hr_owner *o)
 
 	memset(o, 0, sizeof(*o));
 	if (!text)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	/* Blocks of frames, each ending in "nr_base_pages: N" and a blank line. */
 	for (block = text; (count = strstr(block, "nr_base_pages: ")); block = next) {
 		long pages = atol(count + strlen("nr_base_pages: "));
@@ -831,6 +824,19 @@ bool hr_rodata_full(void)
 		if (p == buf || p[-1] == ' ')
 			last = p + strlen("rodata=");
 	return !last || !strncmp(last, "full", 4);
+}
+
+bool hr_cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+	char buf[1024], *p;
+
+	if (hr_read("/proc/cmdline", buf, sizeof(buf)))
+		return false;
+	for (p = strstr(buf, word); p; p = strstr(p + 1, word))
+		if ((p == buf || p[-1] == ' ') && strchr(" \n", p[n]))
+			return true;
+	return false;
 }
 
 /*

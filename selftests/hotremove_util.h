@@ -58,6 +58,8 @@ bool hr_memmap_on_memory(void);
  */
 bool hr_memmap_fits(unsigned long long block);
 bool hr_rodata_full(void);
+/* Whether the kernel command line holds @word, whole. */
+bool hr_cmdline_has(const char *word);
 /*
  * Ask the host (ci/guest.py) to set the virtio-mem device's plugged size:
  * "hotremove-host: plug BYTES" on the console itself, not stdout, where
